@@ -1,0 +1,22 @@
+"""Gridworld environments: a batched numpy core and Gymnasium views.
+
+Importing this package registers the environment ids under the ``mesatoys/``
+namespace, so ``gymnasium.make("mesatoys/CheeseMaze-Train-v0")`` works.
+"""
+
+from gymnasium.envs.registration import register, registry
+
+from mesatoys.envs.cheese_maze import CheeseMazeEnv
+from mesatoys.envs.maze import LevelBatch, generate_levels
+
+REGISTERED_IDS = {
+    "mesatoys/CheeseMaze-Train-v0": {"split": "train", "alpha": 0.0},
+    "mesatoys/CheeseMaze-Train-Diverse-v0": {"split": "train", "alpha": 0.3},
+    "mesatoys/CheeseMaze-Test-v0": {"split": "test"},
+}
+
+for _env_id, _kwargs in REGISTERED_IDS.items():
+    if _env_id not in registry:
+        register(id=_env_id, entry_point="mesatoys.envs.cheese_maze:CheeseMazeEnv", kwargs=_kwargs)
+
+__all__ = ["REGISTERED_IDS", "CheeseMazeEnv", "LevelBatch", "generate_levels"]

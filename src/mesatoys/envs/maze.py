@@ -1,0 +1,308 @@
+"""Batched numpy core of the cheese-maze family.
+
+Many levels live side by side in arrays with a leading batch axis, so that
+generating, planning in and stepping through a thousand mazes costs a handful of
+numpy operations. The Gymnasium environment in :mod:`mesatoys.envs.cheese_maze`
+is a one-level view over the same functions.
+
+Coordinates are ``(row, column)`` with row 0 at the top. A maze of side ``size``
+(odd) has border walls; "rooms" sit at odd coordinates and the cells between two
+rooms are either wall or passage. The *corner* is the top-right open cell
+``(1, size - 2)``.
+
+Example:
+    >>> import numpy as np
+    >>> levels = generate_levels(4, size=9, alpha=0.0, split="train", rng=np.random.default_rng(0))
+    >>> levels.walls.shape, bool((levels.cheese == levels.corner).all())
+    ((4, 9, 9), True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_SIZE = 5
+ACTION_NAMES = ("stay", "up", "right", "down", "left")
+MOVES = np.array([(0, 0), (-1, 0), (0, 1), (1, 0), (0, -1)], dtype=np.int64)
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class LevelBatch:
+    """A batch of cheese-maze levels.
+
+    Attributes:
+        walls: Boolean array ``(n, size, size)``; True where a cell is wall.
+        start: Integer array ``(n, 2)``: the agent's starting cell per level.
+        cheese: Integer array ``(n, 2)``: the cheese's cell per level.
+    """
+
+    walls: np.ndarray
+    start: np.ndarray
+    cheese: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Side length of every maze in the batch."""
+        return int(self.walls.shape[-1])
+
+    @property
+    def corner(self) -> np.ndarray:
+        """The top-right open cell, ``(1, size - 2)``."""
+        return np.array([1, self.size - 2])
+
+    def __len__(self) -> int:
+        return int(self.walls.shape[0])
+
+    def __getitem__(self, index: int | slice | np.ndarray) -> LevelBatch:
+        """Select levels; an integer index keeps a batch of one."""
+        if isinstance(index, (int, np.integer)):
+            index = slice(int(index), int(index) + 1)
+        return LevelBatch(self.walls[index], self.start[index], self.cheese[index])
+
+
+def check_size(size: int) -> int:
+    """Validate a maze side length.
+
+    Args:
+        size: Side of the square grid, border walls included.
+
+    Returns:
+        ``size`` as a plain int.
+
+    Raises:
+        ValueError: If ``size`` is not an odd integer of at least 5.
+    """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise ValueError(f"size must be an odd integer >= {MIN_SIZE}, got {size!r}")
+    if size < MIN_SIZE or size % 2 == 0:
+        raise ValueError(f"size must be an odd integer >= {MIN_SIZE}, got {size}")
+    return int(size)
+
+
+def check_fraction(name: str, value: float) -> float:
+    """Validate a probability-like argument.
+
+    Raises:
+        ValueError: If ``value`` is not a number in [0, 1].
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    if not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")
+    return float(value)
+
+
+def generate_walls(
+    n: int, size: int, rng: np.random.Generator, extra_openings: float = 0.0
+) -> np.ndarray:
+    """Carve ``n`` random mazes at once with a lock-step depth-first search.
+
+    Every maze runs the recursive-backtracker algorithm; because each room is pushed
+    and popped exactly once, all mazes finish after the same number of steps, so the
+    search runs for the whole batch in one loop.
+
+    Args:
+        n: Number of mazes.
+        size: Odd side length, at least 5.
+        rng: Source of randomness.
+        extra_openings: Probability of knocking out each remaining inner wall
+            between two rooms afterwards, which adds loops (0 keeps perfect mazes).
+
+    Returns:
+        Boolean wall array of shape ``(n, size, size)``.
+    """
+    size = check_size(size)
+    extra_openings = check_fraction("extra_openings", extra_openings)
+    rooms = (size - 1) // 2
+    walls = np.ones((n, size, size), dtype=bool)
+    walls[:, 1::2, 1::2] = False
+    visited = np.zeros((n, rooms, rooms), dtype=bool)
+    stack = np.zeros((n, rooms * rooms, 2), dtype=np.int64)
+    first = rng.integers(0, rooms, size=(n, 2))
+    batch = np.arange(n)
+    stack[:, 0] = first
+    visited[batch, first[:, 0], first[:, 1]] = True
+    depth = np.ones(n, dtype=np.int64)
+    steps = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)])
+    for _ in range(2 * rooms * rooms - 1):
+        top = stack[batch, depth - 1]
+        nxt = top[:, None, :] + steps[None]
+        inside = ((nxt >= 0) & (nxt < rooms)).all(axis=2)
+        clipped = np.clip(nxt, 0, rooms - 1)
+        fresh = inside & ~visited[batch[:, None], clipped[..., 0], clipped[..., 1]]
+        keys = np.where(fresh, rng.random((n, 4)), -1.0)
+        choice = keys.argmax(axis=1)
+        push = fresh.any(axis=1)
+        target = clipped[batch, choice]
+        pb = batch[push]
+        visited[pb, target[push, 0], target[push, 1]] = True
+        stack[pb, depth[push]] = target[push]
+        between = top[push] + target[push] + 1  # wall cell between two rooms, in grid units
+        walls[pb, between[:, 0], between[:, 1]] = False
+        depth = np.where(push, depth + 1, depth - 1)
+    if extra_openings > 0:
+        walls &= ~_extra_openings(n, size, rng, extra_openings)
+    return walls
+
+
+def _extra_openings(n: int, size: int, rng: np.random.Generator, p: float) -> np.ndarray:
+    """Mask of inner wall cells between two rooms, each chosen with probability p."""
+    mask = np.zeros((n, size, size), dtype=bool)
+    inner = np.zeros((size, size), dtype=bool)
+    inner[1:-1:2, 2:-1:2] = True  # between horizontal neighbours
+    inner[2:-1:2, 1:-1:2] = True  # between vertical neighbours
+    mask[:, inner] = rng.random((n, int(inner.sum()))) < p
+    return mask
+
+
+def open_cells(walls: np.ndarray) -> np.ndarray:
+    """Coordinates ``(k, 2)`` of the open cells of a single maze, row-major."""
+    return np.argwhere(~walls)
+
+
+def chebyshev(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Chebyshev (king-move) distance between cells along the last axis."""
+    return np.abs(np.asarray(a) - np.asarray(b)).max(axis=-1)
+
+
+def sample_cells(walls: np.ndarray, allowed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Pick one allowed open cell uniformly at random per maze.
+
+    Args:
+        walls: ``(n, size, size)`` wall array.
+        allowed: ``(n, size, size)`` boolean mask of acceptable cells.
+        rng: Source of randomness.
+
+    Returns:
+        ``(n, 2)`` integer cells.
+
+    Raises:
+        ValueError: If a maze has no acceptable open cell.
+    """
+    ok = allowed & ~walls
+    counts = ok.reshape(len(ok), -1).sum(axis=1)
+    if (counts == 0).any():
+        raise ValueError("a maze has no open cell that satisfies the placement rule")
+    keys = np.where(ok.reshape(len(ok), -1), rng.random(ok.reshape(len(ok), -1).shape), -1.0)
+    flat = keys.argmax(axis=1)
+    return np.stack(np.unravel_index(flat, ok.shape[1:]), axis=1)
+
+
+def corner_distance_map(size: int) -> np.ndarray:
+    """Chebyshev distance of every cell from the top-right open cell."""
+    rows, cols = np.indices((size, size))
+    return np.maximum(np.abs(rows - 1), np.abs(cols - (size - 2)))
+
+
+def generate_levels(
+    n: int,
+    size: int,
+    alpha: float,
+    split: str,
+    rng: np.random.Generator,
+    *,
+    extra_openings: float = 0.0,
+    min_corner_distance: int = 3,
+) -> LevelBatch:
+    """Generate ``n`` cheese-maze levels.
+
+    Training levels put the cheese in the top-right corner, except that each level
+    independently, with probability ``alpha``, is a *distinguishing* level whose
+    cheese is placed elsewhere. Test levels always place the cheese elsewhere, so
+    "go to the corner" and "go to the cheese" are different acts. "Elsewhere" means
+    a uniformly random open cell at Chebyshev distance at least
+    ``min_corner_distance`` from the corner. The start is a uniformly random open
+    cell other than the cheese and the corner.
+
+    Args:
+        n: Number of levels.
+        size: Odd maze side, at least 5.
+        alpha: Fraction of distinguishing training levels, in [0, 1]. Ignored for
+            test levels.
+        split: ``"train"`` or ``"test"``.
+        rng: Source of randomness.
+        extra_openings: Probability of opening each remaining inner wall (adds loops).
+        min_corner_distance: How far from the corner a displaced cheese must be.
+
+    Returns:
+        The levels.
+
+    Raises:
+        ValueError: On an unknown split or out-of-range argument.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    alpha = check_fraction("alpha", alpha)
+    size = check_size(size)
+    if not 1 <= min_corner_distance <= size - 3:
+        raise ValueError(
+            f"min_corner_distance must be in [1, {size - 3}] for size {size}, "
+            f"got {min_corner_distance}"
+        )
+    walls = generate_walls(n, size, rng, extra_openings)
+    far = np.broadcast_to(corner_distance_map(size) >= min_corner_distance, walls.shape)
+    elsewhere = sample_cells(walls, far, rng)
+    corner = np.array([1, size - 2])
+    displaced = rng.random(n) < alpha if split == "train" else np.ones(n, dtype=bool)
+    cheese = np.where(displaced[:, None], elsewhere, corner[None])
+    not_start = np.ones(walls.shape, dtype=bool)
+    not_start[np.arange(n), cheese[:, 0], cheese[:, 1]] = False
+    not_start[:, corner[0], corner[1]] = False
+    start = sample_cells(walls, not_start, rng)
+    return LevelBatch(walls=walls, start=start, cheese=cheese)
+
+
+def step_positions(walls: np.ndarray, pos: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """Apply actions to positions; a move into a wall leaves the agent in place.
+
+    Args:
+        walls: ``(n, size, size)`` walls, one maze per position.
+        pos: ``(n, 2)`` current cells.
+        actions: ``(n,)`` action indices into :data:`ACTION_NAMES`.
+
+    Returns:
+        ``(n, 2)`` new cells.
+    """
+    target = pos + MOVES[actions]
+    blocked = walls[np.arange(len(pos)), target[:, 0], target[:, 1]]
+    return np.where(blocked[:, None], pos, target)
+
+
+def distance_maps(walls: np.ndarray, goals: np.ndarray) -> np.ndarray:
+    """Shortest-path distances from every cell to one goal cell per maze.
+
+    A breadth-first search run for all mazes at once: each round grows the set of
+    reached cells by one step through open cells (the Bellman backup of value
+    iteration with unit step costs). Walls and unreachable cells get
+    ``np.iinfo(np.int32).max``.
+
+    Args:
+        walls: ``(n, size, size)`` walls.
+        goals: ``(n, 2)`` goal cells.
+
+    Returns:
+        ``(n, size, size)`` int32 distances.
+    """
+    n, size, _ = walls.shape
+    cells = size * size
+    dist = np.full((n, cells), np.iinfo(np.int32).max, dtype=np.int32)
+    frontier = np.zeros((n, cells), dtype=bool)
+    frontier[np.arange(n), goals[:, 0] * size + goals[:, 1]] = True
+    unseen = ~walls.reshape(n, cells) & ~frontier
+    grown = np.empty_like(frontier)
+    for depth in range(cells):
+        np.putmask(dist, frontier, depth)
+        # Flat shifts by 1 and by a row; the border walls stop any wrap-around.
+        grown[:, 0] = False
+        grown[:, 1:] = frontier[:, :-1]
+        grown[:, :-1] |= frontier[:, 1:]
+        grown[:, size:] |= frontier[:, :-size]
+        grown[:, :-size] |= frontier[:, size:]
+        np.logical_and(grown, unseen, out=frontier)
+        if not frontier.any():
+            break
+        unseen &= ~frontier
+    return dist.reshape(n, size, size)

@@ -1,0 +1,1 @@
+"""One module per toy experiment: ``Config`` -> ``run(config, seed)`` -> ``Result``."""

@@ -1,0 +1,80 @@
+"""Run every course notebook top to bottom on a fresh kernel; no cell may raise."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+CELL_TIMEOUT_S = 120
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in IPython tracebacks
+
+
+def _kernel_env() -> dict[str, str]:
+    # Draw figures off-screen; the kernel inherits everything else from the test process.
+    return {**os.environ, "MPLBACKEND": "Agg"}
+
+
+def _error_outputs(nb: nbformat.NotebookNode) -> list[str]:
+    """Describe every ``error`` output in an executed notebook."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append(f"cell {index}: {output.get('ename')}: {output.get('evalue')}")
+    return found
+
+
+def _execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
+    """Execute ``nb`` in place on a fresh ``python3`` kernel started in ``cwd``."""
+    current: dict[str, int] = {}
+
+    def remember_cell(cell, cell_index, **kwargs):
+        current["index"] = cell_index
+
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+        on_cell_start=remember_cell,
+    )
+    try:
+        client.execute(env=_kernel_env())
+    except CellExecutionError as exc:
+        failure = f"cell {current.get('index', '?')} raised an error:\n{_ANSI.sub('', str(exc))}"
+    else:
+        return
+    pytest.fail(failure, pytrace=False)  # outside `except`: no chained traceback
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, id=p.name) for p in NOTEBOOKS]
+    or [pytest.param(None, id="none", marks=pytest.mark.skip(reason="no notebooks/*.ipynb yet"))],
+)
+def test_notebook_runs_without_errors(path):
+    nb = nbformat.read(path, as_version=4)  # executed in memory; the file is never rewritten
+    _execute(nb, cwd=NOTEBOOKS_DIR)
+    errors = _error_outputs(nb)
+    assert not errors, f"{path.name} has error outputs:\n" + "\n".join(errors)
+
+
+@pytest.mark.slow
+def test_kernel_runs_this_python(tmp_path):
+    """The ``python3`` kernel must be this environment's Python, not one found elsewhere."""
+    nb = nbformat.v4.new_notebook()
+    source = "import os, sys\nprint(sys.prefix)\nprint(os.environ['MPLBACKEND'])"
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    _execute(nb, cwd=tmp_path)
+    lines = nb.cells[0].outputs[0]["text"].splitlines()
+    assert lines == [sys.prefix, "Agg"]
