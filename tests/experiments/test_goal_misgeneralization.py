@@ -7,6 +7,8 @@ import pytest
 
 from mesatoys.experiments import goal_misgeneralization as gm
 
+pytestmark = pytest.mark.slow
+
 ALPHAS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
 SEEDS = range(100, 110)
 
@@ -89,6 +91,14 @@ def test_reactive_policy_fails_where_the_planner_navigates(seed):
     assert comparison.planner_new_layouts >= 0.95
     assert comparison.reactive_new_layouts <= 0.40
     assert comparison.planner_new_layouts - comparison.reactive_new_layouts >= 0.5
+
+
+@pytest.mark.parametrize("seed", [310, 311])
+def test_a_memorised_maze_does_not_make_the_lookup_table_capable(seed):
+    comparison = gm.compare_with_reactive(gm.Config(alpha=0.0), seed=seed, n_levels=1)
+    assert comparison.reactive_train >= 0.95
+    assert comparison.reactive_new_layouts <= 0.40
+    assert comparison.planner_new_layouts >= 0.95
 
 
 def test_same_seed_same_numbers():

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mesatoys.agents.planner import Episodes, base_return, neighbour_table
-from mesatoys.envs.maze import MOVES, LevelBatch
+from mesatoys.agents.rollout import Episodes
+from mesatoys.envs.maze import MOVES, LevelBatch, base_return, neighbour_table
 
 N_ACTIONS = len(MOVES)
 

@@ -8,12 +8,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mesatoys.envs.features import check_radius
+from mesatoys.envs.features import check_radius, cheese_in_view
 from mesatoys.envs.maze import (
     ACTION_NAMES,
     SPLITS,
     LevelBatch,
-    chebyshev,
+    base_return,
     check_fraction,
     check_size,
     generate_levels,
@@ -120,14 +120,12 @@ class CheeseMazeEnv(gym.Env):
         on_cheese = bool((self.pos == self.level.cheese[0]).all())
         on_corner = bool((self.pos == self.level.corner).all())
         self.reached_corner = self.reached_corner or (on_corner and not on_cheese)
-        reward = 1.0 - 0.9 * self.steps / self.max_steps if on_cheese else 0.0
+        reward = float(base_return(self.steps, self.max_steps)) if on_cheese else 0.0
         truncated = not on_cheese and self.steps >= self.max_steps
         return self._observation(), float(reward), on_cheese, truncated, self._info(on_cheese)
 
     def _in_view(self) -> bool:
-        if self.cheese_radius is None:
-            return True
-        return chebyshev(self.pos, self.level.cheese[0]) <= self.cheese_radius
+        return bool(cheese_in_view(self.pos, self.level.cheese[0], self.cheese_radius))
 
     def _observation(self) -> np.ndarray:
         grid = self.level.walls[0].astype(np.int8)

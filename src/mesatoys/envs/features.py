@@ -60,3 +60,10 @@ def check_radius(cheese_radius: int | None) -> int | None:
     if cheese_radius < 0:
         raise ValueError(f"cheese_radius must be None or an integer >= 0, got {cheese_radius}")
     return int(cheese_radius)
+
+
+def view_table(levels: LevelBatch, cheese_radius: int | None) -> np.ndarray:
+    """``(n, size * size)``: from which cells each level's cheese is in view."""
+    size = levels.size
+    cells = np.stack(np.divmod(np.arange(size * size), size), axis=1)
+    return cheese_in_view(cells[None], levels.cheese[:, None, :], cheese_radius)

@@ -306,3 +306,19 @@ def distance_maps(walls: np.ndarray, goals: np.ndarray) -> np.ndarray:
             break
         unseen &= ~frontier
     return dist.reshape(n, size, size)
+
+
+def neighbour_table(walls: np.ndarray) -> np.ndarray:
+    """``(n, size * size, 5)`` flat cell reached from every cell by every action."""
+    n, size, _ = walls.shape
+    rows, cols = np.divmod(np.arange(size * size), size)
+    target_r = np.clip(rows[:, None] + MOVES[None, :, 0], 0, size - 1)
+    target_c = np.clip(cols[:, None] + MOVES[None, :, 1], 0, size - 1)
+    blocked = walls[:, target_r, target_c]
+    here = np.arange(size * size)[:, None]
+    return np.where(blocked, here, target_r * size + target_c)
+
+
+def base_return(steps: np.ndarray, max_steps: int) -> np.ndarray:
+    """Reward for reaching the cheese after ``steps`` moves: 1 falling to 0.1 at the limit."""
+    return 1.0 - 0.9 * np.asarray(steps) / max_steps

@@ -28,14 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.agents.planner import (
-    DEFAULT_GAMMA,
-    Episodes,
-    PlanningTables,
-    objective_dict,
-    simulate,
-)
+from mesatoys.agents.planner import objective_dict
 from mesatoys.agents.reactive import ReactivePolicy
+from mesatoys.agents.rollout import DEFAULT_GAMMA, Episodes, PlanningTables, simulate
 from mesatoys.envs.features import FEATURE_NAMES, check_radius
 from mesatoys.envs.maze import LevelBatch, check_fraction, check_size, generate_levels
 from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
@@ -323,7 +318,10 @@ class CapabilityComparison:
 
 
 def compare_with_reactive(
-    config: Config | None = None, seed: int = 0, reactive: ReactivePolicy | None = None
+    config: Config | None = None,
+    seed: int = 0,
+    reactive: ReactivePolicy | None = None,
+    n_levels: int | None = None,
 ) -> CapabilityComparison:
     """Train both agents on the same training levels, then shift only the layout.
 
@@ -331,12 +329,19 @@ def compare_with_reactive(
         config: Settings (``alpha`` is used for the training levels).
         seed: Seed.
         reactive: An unfitted reactive policy to train (defaults: ``ReactivePolicy()``).
+        n_levels: Train both agents on only the first ``n_levels`` training levels
+            (default: all of them). With a handful of mazes the lookup table can
+            memorise its training mazes.
 
     Returns:
         The four rates.
     """
     config = Config() if config is None else config
     seed = check_seed(seed)
+    if n_levels is not None:
+        _check_count("n_levels", n_levels)
+        per_gen = min(config.levels_per_generation, n_levels)
+        config = dataclasses.replace(config, n_train_levels=n_levels, levels_per_generation=per_gen)
     result = run(config, seed)
     new_layouts = generate_levels(
         config.n_test_levels,
