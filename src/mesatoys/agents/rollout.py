@@ -10,12 +10,18 @@ full value iteration through the Gymnasium view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from mesatoys.envs.features import CHEESE, feature_cells, shared_cells, view_table
-from mesatoys.envs.maze import LevelBatch, base_return, distance_maps, neighbour_table
+from mesatoys.envs.maze import (
+    UNREACHABLE,
+    LevelBatch,
+    base_return,
+    distance_maps,
+    neighbour_table,
+)
 
 DEFAULT_GAMMA = 0.95
 
@@ -63,6 +69,7 @@ class PlanningTables:
         discount: ``(n, k, size * size)``: ``gamma ** distance`` to each feature.
         neighbours: ``(n, size * size, 5)`` cell reached by each action.
         gamma: Discount used.
+        views: Cache of :meth:`view` tables by radius.
     """
 
     levels: LevelBatch
@@ -71,6 +78,13 @@ class PlanningTables:
     discount: np.ndarray
     neighbours: np.ndarray
     gamma: float
+    views: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def view(self, cheese_radius: int | None) -> np.ndarray:
+        """``(n, size * size)``: cells from which each level's cheese is in view (cached)."""
+        if cheese_radius not in self.views:
+            self.views[cheese_radius] = view_table(self.levels, cheese_radius)
+        return self.views[cheese_radius]
 
     @classmethod
     def build(cls, levels: LevelBatch, gamma: float = DEFAULT_GAMMA) -> PlanningTables:
@@ -81,7 +95,7 @@ class PlanningTables:
         n, k, _ = cells.shape
         walls = np.repeat(levels.walls, k, axis=0)
         dist = distance_maps(walls, cells.reshape(n * k, 2)).reshape(n, k, -1)
-        discount = np.where(dist < np.iinfo(np.int32).max, gamma ** dist.astype(float), 0.0)
+        discount = np.where(dist < UNREACHABLE, gamma ** dist.astype(float), 0.0)
         flat_cells = cells[..., 0] * levels.size + cells[..., 1]
         same = shared_cells(cells).astype(float)
         return cls(levels, flat_cells, same, discount, neighbour_table(levels.walls), float(gamma))
@@ -110,7 +124,7 @@ def simulate(
         The episodes' outcomes.
     """
     run = _Rollout(tables, np.asarray(weights, dtype=float), np.asarray(level_index))
-    return run.play(view_table(tables.levels, cheese_radius), max_steps, record)
+    return run.play(tables.view(cheese_radius), max_steps, record)
 
 
 class _Rollout:

@@ -27,6 +27,7 @@ MIN_SIZE = 5
 ACTION_NAMES = ("stay", "up", "right", "down", "left")
 MOVES = np.array([(0, 0), (-1, 0), (0, 1), (1, 0), (0, -1)], dtype=np.int64)
 SPLITS = ("train", "test")
+UNREACHABLE = np.iinfo(np.int16).max
 
 
 @dataclass(frozen=True)
@@ -277,18 +278,18 @@ def distance_maps(walls: np.ndarray, goals: np.ndarray) -> np.ndarray:
     A breadth-first search run for all mazes at once: each round grows the set of
     reached cells by one step through open cells (the Bellman backup of value
     iteration with unit step costs). Walls and unreachable cells get
-    ``np.iinfo(np.int32).max``.
+    :data:`UNREACHABLE`.
 
     Args:
         walls: ``(n, size, size)`` walls.
         goals: ``(n, 2)`` goal cells.
 
     Returns:
-        ``(n, size, size)`` int32 distances.
+        ``(n, size, size)`` int16 distances.
     """
     n, size, _ = walls.shape
     cells = size * size
-    dist = np.full((n, cells), np.iinfo(np.int32).max, dtype=np.int32)
+    dist = np.full((n, cells), UNREACHABLE, dtype=np.int16)
     frontier = np.zeros((n, cells), dtype=bool)
     frontier[np.arange(n), goals[:, 0] * size + goals[:, 1]] = True
     unseen = ~walls.reshape(n, cells) & ~frontier
