@@ -1,0 +1,553 @@
+"""Matplotlib figures of the cheese maze and of the goal-misgeneralization experiment.
+
+Every function draws on plain :class:`matplotlib.figure.Figure` objects, never on
+pyplot's global figure list, and returns the figure. In a notebook (after
+``%matplotlib inline``) a returned figure is shown exactly once, and nothing piles up
+in memory between cells.
+
+Coordinates follow :mod:`mesatoys.envs.maze`: ``(row, column)`` with row 0 at the top;
+on the axes, x is the column and y the row.
+
+Example:
+    >>> from mesatoys.experiments import goal_misgeneralization as gm
+    >>> res = gm.run(gm.Config(alpha=0.0, n_test_levels=50), seed=0)
+    >>> fig = train_vs_test_figure(res)
+    >>> len(fig.axes)
+    2
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from mesatoys.agents.rollout import Episodes
+from mesatoys.envs.features import FEATURE_NAMES, cheese_in_view
+from mesatoys.envs.maze import LevelBatch
+from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.viz.palette import FEATURE_COLORS, color
+
+FEATURE_LABELS = {
+    "cheese": "cheese",
+    "top_right": "top-right corner",
+    "top_left": "top-left corner",
+    "bottom_left": "bottom-left corner",
+    "bottom_right": "bottom-right corner",
+}
+_MAZE_CMAP = ListedColormap([color("floor"), color("wall"), color("view")])
+SPLIT_NAMES = {"train": "Training level", "test": "Test level"}
+
+
+# --- what happened, in words -------------------------------------------------------------------
+
+
+def trim_path(path: np.ndarray) -> np.ndarray:
+    """Drop the repeated cells at the end of a recorded path (the agent stood still).
+
+    Args:
+        path: ``(T + 1, 2)`` visited cells.
+
+    Returns:
+        ``(k, 2)``: the path up to and including the first visit of its final cell
+        in the trailing run.
+    """
+    path = np.asarray(path)
+    moved = np.flatnonzero((path[1:] != path[:-1]).any(axis=1))
+    return path[: (moved[-1] + 2 if len(moved) else 1)]
+
+
+def outcome_text(episodes: Episodes, levels: LevelBatch, index: int = 0) -> str:
+    """One phrase saying what the agent did in one episode.
+
+    Args:
+        episodes: Episodes played on ``levels`` (one per level).
+        levels: The levels.
+        index: Which episode.
+
+    Returns:
+        For example ``"reached the corner, missed the cheese"``.
+    """
+    cheese_in_corner = bool((levels.cheese[index] == levels.corner).all())
+    got, corner = bool(episodes.reached_cheese[index]), bool(episodes.reached_corner[index])
+    if got and cheese_in_corner:
+        return "reached the cheese (in the corner)"
+    if got and corner:
+        return "went to the corner, then the cheese"
+    if got:
+        return "reached the cheese"
+    if corner:
+        return "reached the corner, missed the cheese"
+    return "missed the cheese"
+
+
+def _feature_label(name: str) -> str:
+    return FEATURE_LABELS.get(name, name)
+
+
+# --- one maze ----------------------------------------------------------------------------------
+
+
+def draw_maze(
+    ax: Axes,
+    walls: np.ndarray,
+    start: Sequence[int],
+    cheese: Sequence[int],
+    path: np.ndarray | None = None,
+    cheese_radius: int | None = None,
+    title: str | None = None,
+    legend: bool = True,
+) -> Axes:
+    """Draw one maze with its corner, cheese, the cheese's view area and the agent's path.
+
+    Args:
+        ax: Axes to draw on (cleared first).
+        walls: ``(size, size)`` boolean walls.
+        start: The agent's starting cell ``(row, col)``.
+        cheese: The cheese's cell.
+        path: ``(T + 1, 2)`` cells the agent visited, or None for no path.
+        cheese_radius: Shade the cells from which the cheese is visible (Chebyshev
+            radius); None draws no shading (cheese always visible).
+        title: Axes title.
+        legend: Add a legend below the maze.
+
+    Returns:
+        ``ax``.
+    """
+    walls = np.asarray(walls, dtype=bool)
+    start, cheese = np.asarray(start), np.asarray(cheese)
+    if walls.ndim != 2 or walls.shape[0] != walls.shape[1]:
+        raise ValueError(f"walls must be a square 2-D array, got shape {walls.shape}")
+    size = walls.shape[0]
+    ax.clear()
+    ax.imshow(_cell_kinds(walls, cheese, cheese_radius), cmap=_MAZE_CMAP, vmin=0, vmax=2)
+    if cheese_radius is not None:
+        ax.fill([], [], color=color("view"), label="cheese visible from here")
+    ax.add_patch(
+        Rectangle(
+            (size - 2 - 0.45, 1 - 0.45),
+            0.9,
+            0.9,
+            facecolor="none",
+            edgecolor=color("corner"),
+            linewidth=2.5,
+            label="top-right corner",
+        )
+    )
+    route = None if path is None else trim_path(path)
+    if route is not None:
+        ax.plot(*route[:, ::-1].T, "-", color=color("path"), lw=2.5, label="agent's path")
+    ax.plot(*cheese[::-1], "o", ms=13, mfc=color("cheese"), mec="black", mew=1.0, label="cheese")
+    ax.plot(*start[::-1], "o", ms=9, mfc=color("start"), mec="black", mew=0.8, label="start")
+    if route is not None:
+        ax.plot(
+            *route[-1, ::-1], "X", ms=9, mfc=color("path"), mec="black", mew=0.8,
+            label="where it stopped",
+        )  # fmt: skip
+    ax.set_xlim(-0.5, size - 0.5)
+    ax.set_ylim(size - 0.5, -0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=10)
+    if legend:
+        ax.legend(**_legend_kwargs(ncol=3))
+    return ax
+
+
+def _legend_kwargs(ncol: int) -> dict:
+    return {
+        "loc": "upper center",
+        "bbox_to_anchor": (0.5, -0.02),
+        "ncol": ncol,
+        "fontsize": 8,
+        "frameon": False,
+        "handlelength": 1.5,
+        "columnspacing": 1.0,
+    }
+
+
+def _cell_kinds(walls: np.ndarray, cheese: Sequence[int], radius: int | None) -> np.ndarray:
+    """0 floor, 1 wall, 2 floor from which the cheese is visible (none if ``radius`` is None)."""
+    kinds = walls.astype(np.int8)
+    if radius is not None:
+        cells = np.stack(np.indices(walls.shape), axis=-1)
+        kinds[cheese_in_view(cells, np.asarray(cheese), radius) & ~walls] = 2
+    return kinds
+
+
+def level_ascii(
+    walls: np.ndarray, start: Sequence[int], cheese: Sequence[int], path: np.ndarray | None = None
+) -> str:
+    """A text picture of one maze: a fallback when figures cannot be shown.
+
+    ``#`` wall, ``.`` floor, ``S`` start, ``C`` cheese, ``T`` top-right corner,
+    ``*`` the agent's path, ``X`` where it stopped (``C`` if it stopped on the cheese).
+    """
+    grid = np.where(np.asarray(walls, dtype=bool), "#", ".").astype("<U1")
+    size = grid.shape[0]
+    if path is not None:
+        route = trim_path(path)
+        grid[route[:, 0], route[:, 1]] = "*"
+        grid[tuple(route[-1])] = "X"
+    grid[1, size - 2] = "T" if grid[1, size - 2] == "." else grid[1, size - 2]
+    grid[tuple(start)] = "S"
+    grid[tuple(cheese)] = "C"
+    return "\n".join(" ".join(row) for row in grid)
+
+
+def _played(result: gm.Result, split: str, index: int) -> tuple[LevelBatch, Episodes]:
+    """One level of a result and the learned agent's recorded episode on it."""
+    levels = result.train_levels if split == "train" else result.test_levels
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise ValueError(f"{split}_index must be an integer, got {index!r}")
+    if not 0 <= index < len(levels):
+        raise ValueError(f"{split}_index must be in [0, {len(levels) - 1}], got {index}")
+    level = levels[int(index)]
+    return level, gm.play(result.config, result.weights, level, record=True)
+
+
+# --- figures of a result -----------------------------------------------------------------------
+
+
+def train_vs_test_figure(result: gm.Result, train_index: int = 0, test_index: int = 0) -> Figure:
+    """A training level and a test level side by side, with the learned agent's path.
+
+    Args:
+        result: A run of :func:`mesatoys.experiments.goal_misgeneralization.run`.
+        train_index: Which training level.
+        test_index: Which test level.
+
+    Returns:
+        The figure; each panel's title says what the agent did.
+    """
+    fig = Figure(figsize=(9.0, 5.0), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, split, index in zip(axes, ("train", "test"), (train_index, test_index), strict=True):
+        level, episodes = _played(result, split, index)
+        draw_maze(
+            ax,
+            level.walls[0],
+            level.start[0],
+            level.cheese[0],
+            episodes.paths[0],
+            cheese_radius=result.config.cheese_radius,
+            title=f"{SPLIT_NAMES[split]} {index}:\n{outcome_text(episodes, level)}",
+            legend=False,
+        )
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+    fig.suptitle(f"The same learned agent on both kinds of level ({_run_label(result)})")
+    return fig
+
+
+def _run_label(result: gm.Result, with_seed: bool = True) -> str:
+    radius = result.config.cheese_radius
+    seen = "cheese always visible" if radius is None else f"cheese seen from {radius} cell"
+    seen += "s" if radius not in (None, 1) else ""
+    seed = f", seed {result.seed}" if with_seed else ""
+    return f"α = {result.config.alpha:g}{seed}, {seen}"
+
+
+def objective_bar_chart(
+    ax: Axes | None,
+    mesa_objective: Mapping[str, float],
+    title: str | None = None,
+    span: float = 1.0,
+) -> Figure:
+    """Horizontal bars of a mesa-objective's weights.
+
+    Args:
+        ax: Axes to draw on (cleared first), or None for a new figure.
+        mesa_objective: ``{feature: weight}`` over :data:`FEATURE_NAMES`.
+        title: Title; by default it names the largest weight.
+        span: The x axis shows at least ``[-span, span]`` (wider if a weight needs it);
+            a fixed span keeps several charts comparable.
+
+    Returns:
+        The figure the bars are on.
+    """
+    weights = _checked_objective(mesa_objective)
+    if ax is None:
+        ax = Figure(figsize=(5.5, 3.0), layout="constrained").subplots()
+    ax.clear()
+    names = list(FEATURE_NAMES)
+    values = [weights[n] for n in names]
+    rows = np.arange(len(names))
+    ax.barh(rows, values, color=[FEATURE_COLORS[n] for n in names], edgecolor="black", lw=0.6)
+    ax.axvline(0.0, color="black", lw=0.8)
+    ax.set_yticks(rows, [_feature_label(n) for n in names])
+    ax.invert_yaxis()
+    limit = max(span, 1.3 * max(abs(v) for v in values))
+    ax.set_xlim(-limit, limit)
+    for row, value in zip(rows, values, strict=True):
+        ax.annotate(
+            f"{value:+.2f}",
+            (value, row),
+            xytext=(4 if value >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if value >= 0 else "right",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_xlabel("learned weight (utility of reaching that cell)")
+    top = max(names, key=weights.get)
+    ax.set_title(
+        title or f"Mesa-objective: largest weight on the {_feature_label(top)}", fontsize=10
+    )
+    return ax.figure
+
+
+def _checked_objective(mesa_objective: Mapping[str, float]) -> dict[str, float]:
+    if not isinstance(mesa_objective, Mapping):
+        raise ValueError(
+            f"mesa_objective must be a mapping feature -> weight, got {mesa_objective!r}"
+        )
+    missing = [n for n in FEATURE_NAMES if n not in mesa_objective]
+    unknown = sorted(set(mesa_objective) - set(FEATURE_NAMES))
+    if missing or unknown:
+        raise ValueError(
+            f"mesa_objective must have exactly the features {list(FEATURE_NAMES)}; "
+            f"missing {missing}, unknown {unknown}"
+        )
+    return {n: float(mesa_objective[n]) for n in FEATURE_NAMES}
+
+
+def objective_comparison_figure(
+    objectives: Mapping[str, Mapping[str, float]],
+    title: str = "Learned mesa-objectives side by side",
+) -> Figure:
+    """Several mesa-objectives as grouped bars, one group per feature.
+
+    Args:
+        objectives: ``{label: mesa_objective}``, e.g. two runs that differ in one setting.
+        title: Figure title.
+
+    Returns:
+        The figure.
+    """
+    if not objectives:
+        raise ValueError("objectives must name at least one mesa-objective")
+    checked = {label: _checked_objective(obj) for label, obj in objectives.items()}
+    fig = Figure(figsize=(8.0, 3.6), layout="constrained")
+    ax = fig.subplots()
+    width = 0.8 / len(checked)
+    x = np.arange(len(FEATURE_NAMES))
+    hatches = ("", "//", "..", "xx")
+    for k, (label, weights) in enumerate(checked.items()):
+        values = [weights[n] for n in FEATURE_NAMES]
+        offset = (k - (len(checked) - 1) / 2) * width
+        ax.bar(
+            x + offset,
+            values,
+            width,
+            color=[FEATURE_COLORS[n] for n in FEATURE_NAMES],
+            edgecolor="black",
+            lw=0.6,
+            hatch=hatches[k % len(hatches)],
+            label=label,
+        )
+    ax.axhline(0.0, color="black", lw=0.8)
+    ax.set_xticks(x, [_feature_label(n).replace(" ", "\n", 1) for n in FEATURE_NAMES])
+    ax.set_ylabel("learned weight")
+    handles = [
+        Patch(facecolor="white", edgecolor="black", hatch=hatches[k % len(hatches)], label=label)
+        for k, label in enumerate(checked)
+    ]
+    ax.legend(handles=handles, fontsize=9, frameon=False)
+    ax.set_title(title)
+    return fig
+
+
+def objectives_by_seed_figure(results: Sequence[gm.Result]) -> Figure:
+    """The learned mesa-objectives of several runs (e.g. one alpha, several seeds) side by side.
+
+    Raises:
+        ValueError: If the runs differ in anything but their seed.
+    """
+    if not results:
+        raise ValueError("results must hold at least one run")
+    if len({r.config for r in results}) != 1:
+        raise ValueError("results must share one config and differ only in their seed")
+    objectives = {f"seed {r.seed}": r.mesa_objective for r in results}
+    title = f"Learned mesa-objectives ({_run_label(results[0], with_seed=False)})"
+    return objective_comparison_figure(objectives, title=title)
+
+
+# --- tables (plain text) -----------------------------------------------------------------------
+
+
+def outcome_table(result: gm.Result) -> str:
+    """A result's rates on both splits and its learned weights, as a small text table."""
+    head = f"{'':<22}{'reached the cheese':>20}{'corner instead':>16}{'reached own target':>20}"
+    rows = [_run_label(result), head]
+    for split, outcome in (("training", result.train), ("test", result.test)):
+        label = f"{split} levels ({outcome.n_levels})"
+        rows.append(
+            f"{label:<22}{pct(outcome.true_goal_rate):>20}{pct(outcome.proxy_rate):>16}"
+            f"{pct(outcome.mesa_goal_rate):>20}"
+        )
+    weights = ", ".join(f"{k} {v:+.2f}" for k, v in result.mesa_objective.items())
+    rows.append(f"learned mesa-objective: {weights}")
+    return "\n".join(rows)
+
+
+def capability_table(comparison: gm.CapabilityComparison) -> str:
+    """Planner vs reactive policy, on training mazes and new mazes, as a small text table."""
+    head = f"{'cheese reached on':<28}{'training mazes':>16}{'new mazes':>12}"
+    rows = [
+        head,
+        f"{'planner (mesa-optimizer)':<28}{pct(comparison.planner_train):>16}"
+        f"{pct(comparison.planner_new_layouts):>12}",
+        f"{'reactive lookup table':<28}{pct(comparison.reactive_train):>16}"
+        f"{pct(comparison.reactive_new_layouts):>12}",
+    ]
+    return "\n".join(rows)
+
+
+# --- sweeps ------------------------------------------------------------------------------------
+
+
+def rate_curve(
+    results: Sequence[gm.Result], metric: str = "true_goal_rate", split: str = "test"
+) -> dict[str, np.ndarray]:
+    """Mean, min and max of one :class:`~gm.Outcome` rate per alpha, over seeds.
+
+    The same summary as :func:`gm.curve`, for any rate and either split.
+
+    Returns:
+        ``alpha``, ``mean``, ``low``, ``high``.
+    """
+    if split not in SPLIT_NAMES:
+        raise ValueError(f"split must be one of {tuple(SPLIT_NAMES)}, got {split!r}")
+    if metric not in ("true_goal_rate", "proxy_rate", "mesa_goal_rate", "mean_return"):
+        raise ValueError(f"metric must be an Outcome rate, got {metric!r}")
+    return _summarise(results, lambda r: getattr(getattr(r, split), metric))
+
+
+def weight_curve(results: Sequence[gm.Result], feature: str) -> dict[str, np.ndarray]:
+    """Mean, min and max learned weight of one feature per alpha, over seeds."""
+    if feature not in FEATURE_NAMES:
+        raise ValueError(f"feature must be one of {list(FEATURE_NAMES)}, got {feature!r}")
+    return _summarise(results, lambda r: r.mesa_objective[feature])
+
+
+def _summarise(results: Sequence[gm.Result], value) -> dict[str, np.ndarray]:
+    if not results:
+        raise ValueError("results must hold at least one run")
+    alphas = np.array(sorted({r.config.alpha for r in results}))
+    groups = [[value(r) for r in results if r.config.alpha == a] for a in alphas]
+    return {
+        "alpha": alphas,
+        "mean": np.array([np.mean(g) for g in groups]),
+        "low": np.array([np.min(g) for g in groups]),
+        "high": np.array([np.max(g) for g in groups]),
+    }
+
+
+def _alpha_axis(ax: Axes, alphas: np.ndarray) -> None:
+    """Symlog x axis: linear near 0 (so alpha = 0 has a place), logarithmic above 0.01."""
+    ax.set_xscale("symlog", linthresh=0.01, linscale=0.6)
+    ax.set_xticks(alphas, [f"{a:g}" for a in alphas])
+    ax.minorticks_off()
+    ax.set_xlim(-0.002, alphas.max() * 1.15 if alphas.max() > 0 else 0.01)
+    ax.set_xlabel("α: fraction of training levels with the cheese away from the corner")
+
+
+def _band(ax: Axes, curve: dict[str, np.ndarray], label: str, col: str, marker: str) -> None:
+    ax.fill_between(curve["alpha"], curve["low"], curve["high"], color=col, alpha=0.2, lw=0)
+    ax.plot(curve["alpha"], curve["mean"], marker=marker, color=col, lw=2, label=label)
+
+
+def sweep_figure(results: Sequence[gm.Result]) -> Figure:
+    """Test rates (left) and learned weights (right) against alpha, over seeds.
+
+    Lines are means over seeds, bands span the lowest to highest seed.
+
+    Args:
+        results: Runs from :func:`gm.sweep` (several alphas, one or more seeds each).
+
+    Returns:
+        The figure; its title states how far the test true-goal rate moved.
+    """
+    true_goal = rate_curve(results, "true_goal_rate")
+    proxy = rate_curve(results, "proxy_rate")
+    n_seeds = len(results) // len(true_goal["alpha"])
+    fig = Figure(figsize=(11.0, 4.4), layout="constrained")
+    rates_ax, weights_ax = fig.subplots(1, 2)
+    _band(rates_ax, true_goal, "reached the cheese (true goal)", color("true_goal"), "o")
+    _band(rates_ax, proxy, "reached the corner, missed the cheese", color("proxy"), "s")
+    rates_ax.set_ylim(0, 1.02)
+    rates_ax.set_ylabel("fraction of test levels")
+    rates_ax.set_title("On test levels (cheese never in the corner)", fontsize=10)
+    rates_ax.legend(fontsize=9, loc="upper right", frameon=False)
+    _alpha_axis(rates_ax, true_goal["alpha"])
+    for name, marker in zip(FEATURE_NAMES, "oDs^v", strict=True):
+        col = FEATURE_COLORS[name]
+        style = "-" if name in ("cheese", "top_right") else ":"
+        curve = weight_curve(results, name)
+        weights_ax.plot(
+            curve["alpha"], curve["mean"], style, marker=marker, color=col, lw=2,
+            label=_feature_label(name),
+        )  # fmt: skip
+    weights_ax.axhline(0.0, color="black", lw=0.8)
+    weights_ax.set_ylabel("learned weight (mean over seeds)")
+    weights_ax.set_title("What the outer optimizer learned", fontsize=10)
+    weights_ax.legend(fontsize=8, ncol=2, frameon=False)
+    _alpha_axis(weights_ax, true_goal["alpha"])
+    fig.suptitle(_sweep_title(true_goal, n_seeds))
+    return fig
+
+
+def _sweep_title(true_goal: dict[str, np.ndarray], n_seeds: int) -> str:
+    """Name the rate at the first alpha and at the smallest alpha within 3 points of the best."""
+    mean, alphas = true_goal["mean"], true_goal["alpha"]
+    near_best = int(np.flatnonzero(mean >= mean.max() - 0.03)[0])
+    seeds = f"mean of {n_seeds} seed{'s' if n_seeds != 1 else ''}; bands: lowest to highest seed"
+    if near_best == 0:
+        return (
+            f"Cheese found on {mean[0]:.0%} of test levels at α = {alphas[0]:g}; "
+            f"no larger α did more than 3 points better ({seeds})"
+        )
+    return (
+        f"Cheese found on {mean[0]:.0%} of test levels at α = {alphas[0]:g}, "
+        f"{mean[near_best]:.0%} already at α = {alphas[near_best]:g} ({seeds})"
+    )
+
+
+def render_png(fig: Figure, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes (what an image widget shows)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def pct(x: float) -> str:
+    """``0.214 -> '21%'``; NaN -> ``'n/a'``."""
+    return "n/a" if math.isnan(x) else f"{x:.0%}"
+
+
+__all__ = [
+    "FEATURE_LABELS",
+    "draw_maze",
+    "level_ascii",
+    "objective_bar_chart",
+    "capability_table",
+    "objective_comparison_figure",
+    "objectives_by_seed_figure",
+    "outcome_table",
+    "outcome_text",
+    "pct",
+    "rate_curve",
+    "render_png",
+    "sweep_figure",
+    "train_vs_test_figure",
+    "trim_path",
+    "weight_curve",
+]
