@@ -226,27 +226,27 @@ def test_objectives_by_seed_needs_runs_that_differ_only_by_seed(result):
     assert len(fig.axes[0].patches) == 2 * len(FEATURE_NAMES)
 
 
-def test_rate_curve_agrees_with_the_experiment_summary(result):
+def test_curve_summarises_any_rate_or_weight(result):
     runs = [
         _fake(result, 0.0, 0, 0.2, 0.8),
         _fake(result, 0.0, 1, 0.4, 0.5),
         _fake(result, 0.3, 0, 0.7, 0.3),
     ]
-    ours, theirs = mp.rate_curve(runs), gm.curve(runs)
-    for key in ("alpha", "mean", "low", "high"):
-        np.testing.assert_allclose(ours[key], theirs[key])
-    proxy = mp.rate_curve(runs, "proxy_rate")
+    np.testing.assert_allclose(gm.curve(runs)["mean"], [0.3, 0.7])
+    proxy = gm.curve(runs, "proxy_rate")
     np.testing.assert_allclose(proxy["mean"], [0.65, 0.3])
     np.testing.assert_allclose(proxy["low"], [0.5, 0.3])
+    weight = gm.curve(runs, "top_right")
+    assert weight["mean"][0] == pytest.approx(result.mesa_objective["top_right"])
 
 
-def test_rate_curve_rejects_unknown_metrics_and_splits(result):
-    with pytest.raises(ValueError, match="metric"):
-        mp.rate_curve([result], "happiness")
+def test_curve_rejects_unknown_measures_and_splits(result):
+    with pytest.raises(ValueError, match="measure must be one of"):
+        gm.curve([result], "happiness")
     with pytest.raises(ValueError, match="split"):
-        mp.rate_curve([result], split="validation")
+        gm.curve([result], split="validation")
     with pytest.raises(ValueError, match="results"):
-        mp.rate_curve([])
+        gm.curve([])
 
 
 def test_sweep_figure_plots_the_means_and_states_the_finding(result):

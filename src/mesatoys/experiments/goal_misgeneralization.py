@@ -281,19 +281,45 @@ def sweep(
     ]
 
 
-def curve(results: Sequence[Result]) -> dict[str, np.ndarray]:
-    """Test true-goal rate per alpha.
+OUTCOME_RATES = ("true_goal_rate", "proxy_rate", "mesa_goal_rate", "mean_return")
+
+
+def curve(
+    results: Sequence[Result], measure: str = "true_goal_rate", split: str = "test"
+) -> dict[str, np.ndarray]:
+    """Summarise a sweep: one measure per alpha, over seeds.
+
+    Args:
+        results: Runs, e.g. from :func:`sweep`.
+        measure: An :class:`Outcome` rate (``"true_goal_rate"``, ``"proxy_rate"``,
+            ``"mesa_goal_rate"``, ``"mean_return"``) read on ``split``, or a feature
+            name (``"cheese"``, ``"top_right"``, ...) for its learned weight.
+        split: ``"train"`` or ``"test"`` (used for rates only).
 
     Returns:
         ``alpha``, ``mean``, and ``low``/``high`` (the min and max over seeds).
+
+    Raises:
+        ValueError: On no results, an unknown measure or an unknown split.
     """
+    if not results:
+        raise ValueError("results must hold at least one run")
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if measure in OUTCOME_RATES:
+        value = lambda r: getattr(getattr(r, split), measure)  # noqa: E731
+    elif measure in FEATURE_NAMES:
+        value = lambda r: r.mesa_objective[measure]  # noqa: E731
+    else:
+        allowed = [*OUTCOME_RATES, *FEATURE_NAMES]
+        raise ValueError(f"measure must be one of {allowed}, got {measure!r}")
     alphas = np.array(sorted({r.config.alpha for r in results}))
-    rates = [[r.test.true_goal_rate for r in results if r.config.alpha == a] for a in alphas]
+    groups = [[value(r) for r in results if r.config.alpha == a] for a in alphas]
     return {
         "alpha": alphas,
-        "mean": np.array([np.mean(x) for x in rates]),
-        "low": np.array([np.min(x) for x in rates]),
-        "high": np.array([np.max(x) for x in rates]),
+        "mean": np.array([np.mean(g) for g in groups]),
+        "low": np.array([np.min(g) for g in groups]),
+        "high": np.array([np.max(g) for g in groups]),
     }
 
 

@@ -414,43 +414,6 @@ def capability_table(comparison: gm.CapabilityComparison) -> str:
 # --- sweeps ------------------------------------------------------------------------------------
 
 
-def rate_curve(
-    results: Sequence[gm.Result], metric: str = "true_goal_rate", split: str = "test"
-) -> dict[str, np.ndarray]:
-    """Mean, min and max of one :class:`~gm.Outcome` rate per alpha, over seeds.
-
-    The same summary as :func:`gm.curve`, for any rate and either split.
-
-    Returns:
-        ``alpha``, ``mean``, ``low``, ``high``.
-    """
-    if split not in SPLIT_NAMES:
-        raise ValueError(f"split must be one of {tuple(SPLIT_NAMES)}, got {split!r}")
-    if metric not in ("true_goal_rate", "proxy_rate", "mesa_goal_rate", "mean_return"):
-        raise ValueError(f"metric must be an Outcome rate, got {metric!r}")
-    return _summarise(results, lambda r: getattr(getattr(r, split), metric))
-
-
-def weight_curve(results: Sequence[gm.Result], feature: str) -> dict[str, np.ndarray]:
-    """Mean, min and max learned weight of one feature per alpha, over seeds."""
-    if feature not in FEATURE_NAMES:
-        raise ValueError(f"feature must be one of {list(FEATURE_NAMES)}, got {feature!r}")
-    return _summarise(results, lambda r: r.mesa_objective[feature])
-
-
-def _summarise(results: Sequence[gm.Result], value) -> dict[str, np.ndarray]:
-    if not results:
-        raise ValueError("results must hold at least one run")
-    alphas = np.array(sorted({r.config.alpha for r in results}))
-    groups = [[value(r) for r in results if r.config.alpha == a] for a in alphas]
-    return {
-        "alpha": alphas,
-        "mean": np.array([np.mean(g) for g in groups]),
-        "low": np.array([np.min(g) for g in groups]),
-        "high": np.array([np.max(g) for g in groups]),
-    }
-
-
 def _alpha_axis(ax: Axes, alphas: np.ndarray) -> None:
     """Symlog x axis: linear near 0 (so alpha = 0 has a place), logarithmic above 0.01."""
     ax.set_xscale("symlog", linthresh=0.01, linscale=0.6)
@@ -476,8 +439,8 @@ def sweep_figure(results: Sequence[gm.Result]) -> Figure:
     Returns:
         The figure; its title states how far the test true-goal rate moved.
     """
-    true_goal = rate_curve(results, "true_goal_rate")
-    proxy = rate_curve(results, "proxy_rate")
+    true_goal = gm.curve(results, "true_goal_rate")
+    proxy = gm.curve(results, "proxy_rate")
     n_seeds = len(results) // len(true_goal["alpha"])
     fig = Figure(figsize=(11.0, 4.4), layout="constrained")
     rates_ax, weights_ax = fig.subplots(1, 2)
@@ -491,7 +454,7 @@ def sweep_figure(results: Sequence[gm.Result]) -> Figure:
     for name, marker in zip(FEATURE_NAMES, "oDs^v", strict=True):
         col = FEATURE_COLORS[name]
         style = "-" if name in ("cheese", "top_right") else ":"
-        curve = weight_curve(results, name)
+        curve = gm.curve(results, name)
         weights_ax.plot(
             curve["alpha"], curve["mean"], style, marker=marker, color=col, lw=2,
             label=_feature_label(name),
@@ -544,10 +507,8 @@ __all__ = [
     "outcome_table",
     "outcome_text",
     "pct",
-    "rate_curve",
     "render_png",
     "sweep_figure",
     "train_vs_test_figure",
     "trim_path",
-    "weight_curve",
 ]
