@@ -1,0 +1,267 @@
+"""Measurement workers for ``benchmarks/run.py``; each runs in its own pinned subprocess.
+
+Usage (run.py does this for you): ``python benchmarks/_measure.py <task> '<json kwargs>'``.
+The parent pins the process to one core *before* exec (so numpy's BLAS sees one CPU).
+The worker prints exactly one line starting with ``MARKER`` followed by a JSON object;
+anything else on stdout is ignored. A component that is missing is reported as
+``{"unavailable": "<reason>"}``; a number is never made up.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+MARKER = "BENCH-RESULT "
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+def _affinity() -> list[int]:
+    return sorted(os.sched_getaffinity(0))
+
+
+# --- headline -----------------------------------------------------------------------
+
+
+def task_headline(seeds: list[int]) -> dict:
+    import numpy as np
+
+    from mesatoys.experiments import goal_misgeneralization as gm
+
+    config = gm.Config()
+    gm.run(config, seed=1000)  # warm-up: first-call costs (lazy imports, caches) not counted
+    out: dict[str, list[float]] = {
+        k: [] for k in ("run", "make_levels", "train", "play_test", "play_train")
+    }
+    for seed in seeds:
+        t0 = _now()
+        gm.run(config, seed=seed)
+        out["run"].append(_now() - t0)
+
+        t0 = _now()
+        train_levels, test_levels = gm.make_levels(config, seed)
+        out["make_levels"].append(_now() - t0)
+
+        t0 = _now()
+        weights, _ = gm.train_mesa_objective(config, train_levels, np.random.default_rng([seed, 1]))
+        out["train"].append(_now() - t0)
+
+        t0 = _now()
+        gm.play(config, weights, test_levels)
+        out["play_test"].append(_now() - t0)
+
+        t0 = _now()
+        gm.play(config, weights, train_levels)
+        out["play_train"].append(_now() - t0)
+    return {
+        "samples": out,
+        "n_test_levels": config.n_test_levels,
+        "n_train_levels": config.n_train_levels,
+        "seeds": seeds,
+    }
+
+
+# --- sweep --------------------------------------------------------------------------
+
+
+def task_sweep(alphas: list[float], seeds: list[int]) -> dict:
+    import numpy as np
+
+    from mesatoys.experiments import goal_misgeneralization as gm
+
+    t0 = _now()
+    results = gm.sweep(alphas=alphas, seeds=seeds, progress=False)
+    total = _now() - t0
+    curve = gm.curve(results)
+    proxy = [
+        float(np.mean([r.test.proxy_rate for r in results if r.config.alpha == a]))
+        for a in curve["alpha"]
+    ]
+    return {
+        "total_s": total,
+        "n_runs": len(results),
+        "curve": {k: [float(x) for x in v] for k, v in curve.items()},
+        "mean_test_proxy_rate": proxy,
+    }
+
+
+# --- reactive -----------------------------------------------------------------------
+
+
+def task_reactive(seeds: list[int]) -> dict:
+    from mesatoys.experiments import goal_misgeneralization as gm
+
+    gm.compare_with_reactive(seed=1000)  # warm-up
+    times, comparisons = [], []
+    for seed in seeds:
+        t0 = _now()
+        comparison = gm.compare_with_reactive(seed=seed)
+        times.append(_now() - t0)
+        comparisons.append(vars(comparison))
+    return {"samples": times, "comparisons": comparisons, "seeds": seeds}
+
+
+# --- explorer -----------------------------------------------------------------------
+
+
+def task_explorer(warm: list[dict], alphas: list[float], n_redraws: int, n_levels: int) -> dict:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        spec = importlib.util.find_spec("mesatoys.viz.explorer")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None:
+        return {"unavailable": "module mesatoys.viz.explorer does not exist yet"}
+    module = importlib.import_module("mesatoys.viz.explorer")
+    cls = getattr(module, "GoalMisgeneralizationExplorer", None)
+    if cls is None:
+        return {"unavailable": "mesatoys.viz.explorer has no GoalMisgeneralizationExplorer"}
+
+    t0 = _now()
+    explorer = cls()
+    construct = _now() - t0
+    cold = []  # .set() on a combination not yet cached: includes a training run
+    for kwargs in warm:
+        t0 = _now()
+        explorer.set(**kwargs)
+        cold.append({"kwargs": kwargs, "s": _now() - t0})
+
+    redraws = []
+    for i in range(n_redraws):
+        kwargs = {"alpha": alphas[i % len(alphas)], "level": i % n_levels}
+        t0 = _now()
+        explorer.set(**kwargs)
+        redraws.append(_now() - t0)
+    return {
+        "construct_s": construct,
+        "cold_set": cold,
+        "samples": redraws,
+        "redraw_counter": getattr(explorer, "redraws", None),
+        "mplbackend": __import__("matplotlib").get_backend(),
+    }
+
+
+# --- notebook -----------------------------------------------------------------------
+
+
+def _vm_hwm_bytes(pid: int) -> int | None:
+    """Peak resident set size of a live process (``VmHWM`` in ``/proc/<pid>/status``)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            value, unit = line.split()[1:3]
+            assert unit == "kB", unit  # the kernel reports KiB and calls them kB
+            return int(value) * 1024
+    return None
+
+
+def _kernel_pid(km) -> tuple[int | None, dict]:
+    """The kernel's pid, and which ways of getting it work with this jupyter_client."""
+    tried: dict[str, object] = {}
+    kernel = getattr(km, "kernel", None)
+    tried["km.kernel"] = getattr(kernel, "pid", None) if kernel is not None else None
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    tried["km.provisioner.process.pid"] = getattr(process, "pid", None)
+    pid = tried["km.provisioner.process.pid"] or tried["km.kernel"]
+    return (int(pid) if pid else None), tried
+
+
+def task_notebook(path: str, cell_timeout: int) -> dict:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb_path = Path(path)
+    nb = nbformat.read(nb_path, as_version=4)
+    state: dict = {"hwm": None, "t_ready": None, "t_last_cell": None, "cells": 0, "per_cell": []}
+
+    def on_start(**_kwargs) -> None:
+        state["t_ready"] = _now()
+        pid, tried = _kernel_pid(client.km)
+        state["pid"], state["pid_methods"] = pid, tried
+        if pid is not None:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            state["cmdline"] = [part.decode() for part in cmdline if part][:3]
+            state["kernel_affinity"] = sorted(os.sched_getaffinity(pid))
+            state["hwm"] = _vm_hwm_bytes(pid)
+
+    def on_cell_start(**_kwargs) -> None:
+        state["t_cell"] = _now()
+
+    def on_cell_executed(cell_index: int, **_kwargs) -> None:
+        state["t_last_cell"] = _now()
+        state["cells"] += 1
+        state["per_cell"].append([cell_index, state["t_last_cell"] - state["t_cell"]])
+        if state.get("pid") is not None:  # VmHWM only grows: the last read is the peak
+            state["hwm"] = _vm_hwm_bytes(state["pid"]) or state["hwm"]
+
+    client = NotebookClient(
+        nb,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(nb_path.parent)}},
+        on_notebook_start=on_start,
+        on_cell_start=on_cell_start,
+        on_cell_executed=on_cell_executed,
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the student's default
+    t0 = _now()
+    try:
+        client.execute(env=env)
+    except CellExecutionError as exc:
+        first = str(exc).strip().splitlines()[-1:] or ["?"]
+        return {"unavailable": f"{nb_path.name} raised during execution: {first[0][:200]}"}
+    t_done = _now()
+    errors = [
+        f"{o.get('ename')}: {o.get('evalue')}"
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    if errors:
+        return {"unavailable": f"{nb_path.name} has error outputs: {errors[0][:200]}"}
+    if state["hwm"] is None:
+        return {"unavailable": "could not read the kernel's VmHWM"}
+    end = state["t_last_cell"] or state["t_ready"]
+    return {
+        "wall_s": end - t0,  # kernel start + every cell, without the kernel shutdown
+        "kernel_start_s": state["t_ready"] - t0,
+        "wall_with_shutdown_s": t_done - t0,
+        "peak_rss_bytes": state["hwm"],
+        "code_cells": state["cells"],
+        "per_cell_s": state["per_cell"],  # [cell index, seconds] for each code cell
+        "kernel_pid_methods": state["pid_methods"],
+        "kernel_cmdline": state.get("cmdline"),
+        "kernel_affinity": state.get("kernel_affinity"),
+    }
+
+
+TASKS = {
+    "headline": task_headline,
+    "sweep": task_sweep,
+    "reactive": task_reactive,
+    "explorer": task_explorer,
+    "notebook": task_notebook,
+}
+
+
+def main() -> None:
+    task, kwargs = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
+    result = TASKS[task](**kwargs)
+    result["affinity"] = _affinity()
+    print(MARKER + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
