@@ -1,0 +1,90 @@
+"""Keys and chests: results asserted over seeds chosen here."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mesatoys.experiments import keys_and_chests as kc
+
+pytestmark = pytest.mark.slow
+
+SEEDS = range(50, 56)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    settings = {
+        "kinds": {},
+        "kinds+surplus": {"surplus_fraction": 0.3},
+        "aware+surplus": {"inventory_aware": True, "surplus_fraction": 0.3},
+    }
+    return {name: kc.sweep(SEEDS, **changes) for name, changes in settings.items()}
+
+
+def _values(results, get):
+    return np.array([get(r) for r in results])
+
+
+def test_training_opens_the_chests_the_keys_allow(runs):
+    assert (_values(runs["kinds"], lambda r: r.train.chest_rate) >= 0.95).all()
+
+
+def test_keys_are_valued_above_chests(runs):
+    for result in runs["kinds"]:
+        assert result.mesa_objective["key"] > 2 * result.mesa_objective["chest"]
+
+
+def test_at_test_the_agent_collects_keys_it_does_not_need(runs):
+    keys_per_chest = _values(runs["kinds"], lambda r: r.test.keys_per_chest)
+    assert (keys_per_chest >= 2.5).all()  # the base objective needs 1
+    assert (_values(runs["kinds"], lambda r: r.test.keys_collected) >= 8).all()
+
+
+def test_diverse_levels_alone_cannot_fix_an_objective_that_cannot_express_the_fix(runs):
+    assert (_values(runs["kinds+surplus"], lambda r: r.test.keys_per_chest) >= 2.5).all()
+
+
+def test_an_inventory_aware_objective_with_diverse_levels_learns_the_instrumental_goal(runs):
+    fixed = runs["aware+surplus"]
+    assert _values(fixed, lambda r: r.test.keys_per_chest).mean() <= 1.8
+    assert all(r.mesa_objective["spare_key"] < 0 for r in fixed)
+    stuck = _values(runs["kinds"], lambda r: r.test.mean_return).mean()
+    assert _values(fixed, lambda r: r.test.mean_return).mean() > stuck + 0.4
+
+
+def test_same_seed_same_numbers():
+    config = kc.Config(n_test_levels=50)
+    a, b = kc.run(config, seed=1), kc.run(config, seed=1)
+    assert a.mesa_objective == b.mesa_objective and a.test == b.test
+
+
+def test_surplus_levels_are_laid_out_like_test_levels():
+    train, _ = kc.make_levels(kc.Config(surplus_fraction=0.25, n_train_levels=100), seed=0)
+    assert (train.n_keys == 10).sum() == 25 and (train.n_keys == 3).sum() == 75
+
+
+def test_the_objective_names_only_the_features_it_may_weigh():
+    assert set(kc.run(kc.Config(n_test_levels=10), 0).mesa_objective) == {"key", "chest"}
+    aware = kc.Config(inventory_aware=True, n_test_levels=10)
+    assert set(kc.run(aware, 0).mesa_objective) == {"key", "chest", "usable_chest", "spare_key"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"surplus_fraction": 2.0}, r"surplus_fraction must be in \[0, 1\], got 2.0"),
+        ({"inventory_aware": "yes"}, "inventory_aware must be True or False"),
+        ({"size": 4}, "size must be an odd integer >= 5, got 4"),
+        ({"max_steps": 0}, "max_steps must be an integer >= 1, got 0"),
+        ({"levels_per_generation": 500}, "levels_per_generation must be <= n_train_levels"),
+    ],
+)
+def test_bad_config_values(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        kc.Config(**kwargs)
+
+
+def test_config_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        kc.Config().size = 9
