@@ -535,7 +535,7 @@ def test_question_displays_as_widget_with_text_fallback():
 
 def test_notebook_questions_are_well_formed():
     questions = inner_alignment_questions()
-    assert len(questions) == 3
+    assert len(questions) == 4
     for q in questions:
         assert q.check(q.correct).startswith("Correct.")
         wrong = next(i for i in range(len(q.options)) if i != q.correct)

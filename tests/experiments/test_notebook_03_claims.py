@@ -96,3 +96,29 @@ def test_section9_a_memorised_single_maze():
     assert memorised.reactive_train == 1.0  # "solves its one training maze every time"
     assert 0.1 <= memorised.reactive_new_layouts <= 0.25  # "about one new maze in six"
     assert memorised.planner_new_layouts == 1.0  # "gets the cheese in every new maze"
+
+
+@pytest.fixture(scope="module")
+def keys_runs():
+    from mesatoys.experiments import keys_and_chests as kc
+
+    return {
+        "plain": kc.run(kc.Config(n_test_levels=200), seed=0),
+        "surplus": kc.run(kc.Config(n_test_levels=200, surplus_fraction=0.3), seed=0),
+        "aware": kc.run(
+            kc.Config(n_test_levels=200, surplus_fraction=0.3, inventory_aware=True), seed=0
+        ),
+    }
+
+
+def test_section10_keys_and_chests(keys_runs):
+    plain, surplus, aware = keys_runs["plain"], keys_runs["surplus"], keys_runs["aware"]
+    assert all(r.train.chest_rate >= 0.99 for r in keys_runs.values())  # "(nearly) every chest"
+    assert 2.5 <= plain.test.keys_per_chest <= 3.6  # "about 3 keys for every chest"
+    assert plain.test.keys_collected >= 8.5  # "nearly all 10 keys"
+    assert plain.mesa_objective["key"] >= 3 * plain.mesa_objective["chest"]  # "several times"
+    assert abs(surplus.test.keys_per_chest - plain.test.keys_per_chest) <= 0.1  # "exactly as"
+    assert aware.mesa_objective["spare_key"] < 0
+    assert aware.mesa_objective["usable_chest"] > max(1.0, aware.mesa_objective["chest"])
+    assert 1.3 <= aware.test.keys_per_chest <= 1.7  # "about 1.5 keys per chest"
+    assert aware.test.mean_return > plain.test.mean_return  # "a higher test reward"

@@ -244,6 +244,29 @@ _INNER_ALIGNMENT = (
             "same way.",
         ),
     },
+    {
+        "prompt": (
+            "In keys and chests, the agent trained with 3 keys and 10 chests picks up nearly "
+            "every key on a test level with 10 keys and 3 chests. Why doesn't adding training "
+            "levels with spare keys fix this when its goal can weigh only kinds of object?"
+        ),
+        "options": (
+            "The outer optimizer never sees those levels.",
+            "Its goal cannot say 'a key is worth it only when I have none', so no setting "
+            "of its two weights both opens chests and ignores spare keys.",
+            "Spare keys earn reward, so collecting them is correct.",
+            "The maze is too small for the agent to find the chests.",
+        ),
+        "correct": 1,
+        "explanations": (
+            "It does see them: they are part of the training pool it scores candidates on.",
+            "Right. To open chests it must value keys, and with weights on kinds of object "
+            "that means valuing every key. Once the goal can weigh 'key while holding a key' "
+            "separately, the spare-key levels teach it to skip spare keys.",
+            "Keys pay nothing; only opened chests do, and detours for spare keys delay them.",
+            "It opens nearly all three chests on test levels; it just detours for keys first.",
+        ),
+    },
 )
 
 
