@@ -1,0 +1,38 @@
+import pytest
+
+from mesatoys.experiments import keys_and_chests as kc
+from mesatoys.viz import keys_chests_plots as kp
+
+
+@pytest.fixture(scope="module")
+def result():
+    return kc.run(kc.Config(n_test_levels=20, n_train_levels=32), seed=0)
+
+
+def test_level_figure_title_reports_what_the_agent_did(result):
+    episode = kc.play(result.config, list(result.mesa_objective.values()), result.test_levels[2])
+    fig = kp.level_figure(result, index=2)
+    title = fig.axes[0].get_title()
+    assert f"picked up {episode.keys_collected[0]} of 10 keys" in title
+    assert f"opened {episode.chests_opened[0]} of 3 chests" in title
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"index": 20}, "index must be in"), ({"split": "dev"}, "split must be")],
+)
+def test_level_figure_rejects_bad_arguments(result, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        kp.level_figure(result, **kwargs)
+
+
+def test_objectives_figure_has_one_bar_per_feature_and_run(result):
+    fig = kp.objectives_figure({"a": result, "b": result})
+    assert len(fig.axes[0].patches) == 2 * 4
+    with pytest.raises(ValueError, match="at least one run"):
+        kp.objectives_figure({})
+
+
+def test_outcome_table_lists_every_run(result):
+    table = kp.outcome_table({"plain": result})
+    assert "plain" in table and f"{result.test.keys_per_chest:.2f}" in table
