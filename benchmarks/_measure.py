@@ -109,6 +109,22 @@ def task_reactive(seeds: list[int]) -> dict:
     return {"samples": times, "comparisons": comparisons, "seeds": seeds}
 
 
+# --- other toys ---------------------------------------------------------------------
+
+
+def task_toy(module: str, seeds: list[int]) -> dict:
+    import importlib
+
+    toy = importlib.import_module(f"mesatoys.experiments.{module}")
+    toy.run(toy.Config(), seed=1000)  # warm-up
+    times = []
+    for seed in seeds:
+        t0 = _now()
+        toy.run(toy.Config(), seed=seed)
+        times.append(_now() - t0)
+    return {"samples": times, "seeds": seeds}
+
+
 # --- explorer -----------------------------------------------------------------------
 
 
@@ -253,6 +269,7 @@ TASKS = {
     "reactive": task_reactive,
     "explorer": task_explorer,
     "notebook": task_notebook,
+    "toy": task_toy,
 }
 
 

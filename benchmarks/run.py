@@ -354,6 +354,30 @@ def bench_reactive() -> list[Row]:
     return _guard("reactive", "compare_with_reactive", measure)
 
 
+#: Experiment modules (besides the headline) timed by ``toys``: ``run(Config(), seed)``.
+TOYS = ["keys_and_chests"]
+
+
+def bench_toys() -> list[Row]:
+    """Each other toy's ``run(Config(), seed)`` over 5 seeds, one core."""
+    rows: list[Row] = []
+    for module in TOYS:
+
+        def measure(module: str = module) -> list[Row]:
+            res = _worker("toy", timeout=600, module=module, seeds=HEADLINE_SEEDS)
+            return [
+                Row(
+                    f"toy:{module}",
+                    f"`{module}.run(Config(), seed)`",
+                    samples=res["samples"],
+                    note="1 core; seeds 0-4; train + evaluate",
+                )
+            ]
+
+        rows += _guard(f"toy:{module}", module, measure)
+    return rows
+
+
 BENCHES: dict[str, Callable[[], list[Row]]] = {
     "import": bench_import,
     "headline": bench_headline,
@@ -361,6 +385,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "explorer": bench_explorer,
     "notebook": bench_notebook,
     "reactive": bench_reactive,
+    "toys": bench_toys,
 }
 
 
