@@ -11,6 +11,7 @@ from mesatoys.envs.maze import LevelBatch, generate_levels
 
 _CHEESE = "mesatoys.envs.cheese_maze:CheeseMazeEnv"
 _KEYS = "mesatoys.envs.keys_chests:KeysAndChestsEnv"
+_BOAT = "mesatoys.envs.boat_race:BoatRaceEnv"
 
 # id -> (entry point, keyword arguments)
 REGISTERED_IDS = {
@@ -19,6 +20,8 @@ REGISTERED_IDS = {
     "mesatoys/CheeseMaze-Test-v0": (_CHEESE, {"split": "test"}),
     "mesatoys/KeysAndChests-Train-v0": (_KEYS, {"split": "train"}),
     "mesatoys/KeysAndChests-Test-v0": (_KEYS, {"split": "test"}),
+    "mesatoys/BoatRace-v0": (_BOAT, {"reward": "checkpoints"}),
+    "mesatoys/BoatRace-Fixed-v0": (_BOAT, {"reward": "ordered"}),
 }
 
 for _env_id, (_entry_point, _kwargs) in REGISTERED_IDS.items():

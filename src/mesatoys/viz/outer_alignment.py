@@ -1,0 +1,978 @@
+"""Figures, widgets and practice questions of the outer-alignment notebook (04).
+
+- :func:`race_figure`: one agent's route on the track under each reward.
+- :func:`scores_figure` and :func:`scores_table`: specified return next to laps,
+  for every agent and both rewards.
+- :func:`track_size_figure`: how the loophole's pay depends on the track's size.
+- :class:`BoatRaceExplorer`: pick a reward, a track size and an agent; see its route.
+- :class:`FailureModeExercise`: sort short scenarios into four failure modes.
+- :func:`outer_alignment_questions`: the notebook's practice questions.
+
+Every figure is a plain :class:`matplotlib.figure.Figure` (never pyplot's global
+list), so a notebook shows each exactly once. Widgets import ipywidgets only when
+built, and every widget has a plain-text fallback.
+
+Example:
+    >>> from mesatoys.experiments import specification_gaming as sg
+    >>> res = sg.run(sg.Config(n_eval_episodes=50), seed=0)
+    >>> fig = race_figure(res)
+    >>> len(fig.axes)
+    2
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from mesatoys.envs.boat_race import (
+    ARROWS,
+    REWARDS,
+    Track,
+    check_reward,
+    check_side,
+    make_track,
+    render_ascii,
+)
+from mesatoys.experiments import specification_gaming as sg
+from mesatoys.viz.palette import OKABE_ITO
+from mesatoys.viz.practice import PracticeQuestion
+
+#: Colour of each agent in every figure of this notebook (Okabe-Ito).
+AGENT_COLORS = {
+    "intended": OKABE_ITO["bluish_green"],
+    "planner": OKABE_ITO["vermillion"],
+    "learned": OKABE_ITO["blue"],
+}
+TRACK_COLORS = {
+    "water": "#D4ECF9",  # Okabe-Ito sky blue, lightened
+    "land": "#8C8C8C",
+    "checkpoint": OKABE_ITO["orange"],
+    "route": OKABE_ITO["reddish_purple"],
+    "finish": OKABE_ITO["black"],
+}
+REWARD_TITLES = {
+    "checkpoints": "Checkpoint reward",
+    "ordered": "Fixed reward (checkpoints in order)",
+}
+_TRACK_CMAP = ListedColormap([TRACK_COLORS["water"], TRACK_COLORS["land"]])
+_MARKERS = dict(zip(ARROWS, (">", "v", "<", "^"), strict=True))
+
+
+def render_png(fig: Figure, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes (what an image widget shows)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _plural(n: float, word: str) -> str:
+    value = f"{n:g}" if float(n) != int(n) else f"{int(n)}"
+    return f"{value} {word}{'' if float(n) == 1 else 's'}"
+
+
+# --- the track ----------------------------------------------------------------------------------
+
+
+def draw_track(
+    ax: Axes, track: Track, cells: np.ndarray | None = None, title: str | None = None
+) -> Axes:
+    """Draw the track, its checkpoints and finish line, and a route with its crossings.
+
+    Args:
+        ax: Axes to draw on (cleared first).
+        track: The track.
+        cells: ``(T + 1,)`` track cells the boat visited, or None for no route.
+        title: Axes title.
+
+    Returns:
+        ``ax``.
+    """
+    ax.clear()
+    ax.imshow(track.land(), cmap=_TRACK_CMAP, vmin=0, vmax=1)
+    for r, c in track.cells:  # faint cell outlines on the water
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="white", lw=0.8))
+    for arrow, index in zip(ARROWS, track.checkpoints, strict=True):
+        r, c = track.cells[index]
+        ax.plot(
+            c, r, _MARKERS[arrow], ms=max(6.0, 84 / track.grid_size),
+            mfc=TRACK_COLORS["checkpoint"], mec="black", mew=0.8,
+        )  # fmt: skip
+    r, c = track.cells[0]  # the finish line: between the last track cell and the start
+    ax.plot([c - 0.5, c - 0.5], [r - 0.5, r + 0.5], color=TRACK_COLORS["finish"], lw=4)
+    if cells is not None:
+        _draw_route(ax, track, np.asarray(cells))
+    size = track.grid_size
+    ax.set_xlim(-0.5, size - 0.5)
+    ax.set_ylim(size - 0.5, -0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def _draw_route(ax: Axes, track: Track, cells: np.ndarray) -> None:
+    """One arrow per directed move, labelled with how often it was made if more than 3 times."""
+    moves = Counter((int(a), int(b)) for a, b in zip(cells[:-1], cells[1:], strict=True) if a != b)
+    for (a, b), count in moves.items():
+        (r0, c0), (r1, c1) = track.cells[a], track.cells[b]
+        direction = np.array([c1 - c0, r1 - r0], dtype=float)  # (x, y), y pointing down
+        side = np.array([-direction[1], direction[0]])  # the right-hand side of travel
+        start = np.array([c0, r0]) + 0.3 * side + 0.15 * direction
+        end = np.array([c1, r1]) + 0.3 * side - 0.15 * direction
+        ax.annotate(
+            "",
+            xy=end,
+            xytext=start,
+            arrowprops={"arrowstyle": "-|>", "color": TRACK_COLORS["route"], "lw": 2.2},
+        )
+        if count > 3:
+            x, y = (start + end) / 2 + 0.25 * side
+            ax.text(
+                x, y, f"×{count}", ha="center", va="center",
+                fontsize=max(6.5, 70 / track.grid_size),
+                color=TRACK_COLORS["route"], fontweight="bold",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.9},
+            )  # fmt: skip
+
+
+def _track_legend(fig: Figure) -> None:
+    """A key to the track pictures, under the figure."""
+    handles = [
+        Line2D([], [], ls="", marker=">", ms=10, mfc=TRACK_COLORS["checkpoint"], mec="black",
+               label="checkpoint (pays when entered in its arrow's direction)"),
+        Line2D([], [], color=TRACK_COLORS["finish"], lw=4, label="start and finish line"),
+        Line2D([], [], color=TRACK_COLORS["route"], lw=2.2, marker=">", ms=6,
+               label="the boat's moves (×n: made n times)"),
+        Patch(facecolor=TRACK_COLORS["land"], label="land"),
+    ]  # fmt: skip
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+
+
+def _route(result: sg.Result, agent: str, reward: str, rng: np.random.Generator | None):
+    model = result.track.model(reward)
+    policy = result.policy(agent, reward)
+    return sg.play(model, result.track, policy, result.config.episode_limit, rng=rng, record=True)
+
+
+def race_figure(result: sg.Result, agent: str = "planner", seed: int = 0) -> Figure:
+    """One agent's route under the checkpoint reward (left) and the fixed reward (right).
+
+    Args:
+        result: A run of :func:`mesatoys.experiments.specification_gaming.run`.
+        agent: ``"planner"``, ``"intended"`` or ``"learned"`` (a sampled episode).
+        seed: Seed of the sampled episode (learned policy only).
+
+    Returns:
+        The figure; each panel's title gives the episode's points and laps.
+    """
+    if agent not in sg.AGENTS:
+        raise ValueError(f"agent must be one of {sg.AGENTS}, got {agent!r}")
+    fig = Figure(figsize=(8.6, 4.9), layout="constrained")
+    axes = fig.subplots(1, 2)
+    numbers = []
+    for k, (ax, reward) in enumerate(zip(axes, REWARDS, strict=True)):
+        rng = np.random.default_rng([sg.check_seed(seed), k])
+        episode = _route(result, agent, reward, rng)
+        points, done = int(episode.returns[0]), int(episode.laps[0])
+        numbers.append((points, done))
+        title = f"{REWARD_TITLES[reward]}:\n{_plural(points, 'point')}, {_plural(done, 'lap')}"
+        draw_track(ax, result.track, episode.cells[0], title=title)
+    steps = result.config.episode_limit
+    (p0, l0), (p1, l1) = numbers
+    fig.suptitle(
+        f"The {sg.AGENT_LABELS[agent].split(':')[0].split(' (')[0]} over {steps} steps: "
+        f"{_plural(p0, 'point')} and {_plural(l0, 'lap')} with the checkpoint reward, "
+        f"{_plural(l1, 'lap')} with the fixed one",
+        fontsize=11,
+    )
+    _track_legend(fig)
+    return fig
+
+
+# --- both numbers side by side ------------------------------------------------------------------
+
+
+def scores_table(results: sg.Result | Sequence[sg.Result]) -> str:
+    """Specified return next to laps for every agent and reward, as plain text.
+
+    With several runs (seeds), each number is the mean over runs, and the learned
+    policy's range over runs follows in brackets.
+
+    Args:
+        results: One run or several runs of the same settings.
+
+    Returns:
+        The table.
+    """
+    runs = _runs(results)
+    steps = runs[0].config.episode_limit
+    head = f"{'':<40}{'specified return':>18}{'laps':>14}"
+    lines = [f"One episode = {steps} steps; {_seeds_label(runs)}.", head]
+    ret, lap = sg.summary(runs, "specified_return"), sg.summary(runs, "laps")
+    for reward in REWARDS:
+        best = runs[0].best_return[reward]
+        lines.append(f"{sg.REWARD_LABELS[reward]} (best possible return: {best})")
+        for agent in sg.AGENTS:
+            lines.append(
+                f"  {sg.AGENT_LABELS[agent]:<38}{_cell(ret[agent][reward]):>18}"
+                f"{_cell(lap[agent][reward]):>14}"
+            )
+    return "\n".join(lines)
+
+
+def _runs(results: sg.Result | Sequence[sg.Result]) -> list[sg.Result]:
+    runs = [results] if isinstance(results, sg.Result) else list(results)
+    if not runs or not all(isinstance(r, sg.Result) for r in runs):
+        raise ValueError("results must be one specification_gaming.Result or a non-empty list")
+    if len({r.config for r in runs}) != 1:
+        raise ValueError("results must share one config (and differ only in their seed)")
+    return runs
+
+
+def _seeds_label(runs: Sequence[sg.Result]) -> str:
+    seeds = ", ".join(str(r.seed) for r in runs)
+    return f"learned policy: seed{'s' if len(runs) > 1 else ''} {seeds}"
+
+
+def _cell(stats: tuple[float, float, float]) -> str:
+    mean, low, high = stats
+    if np.isclose(low, high):
+        return f"{mean:.1f}"
+    return f"{mean:.1f} [{low:.1f}-{high:.1f}]"
+
+
+def scores_figure(results: sg.Result | Sequence[sg.Result]) -> Figure:
+    """Specified return (left) and laps (right) of every agent under both rewards.
+
+    Bars are means over runs; the learned policy's whiskers span its lowest to
+    highest run. A dotted line marks the best possible return of each reward.
+
+    Args:
+        results: One run or several runs (seeds) of the same settings.
+
+    Returns:
+        The figure.
+    """
+    runs = _runs(results)
+    fig = Figure(figsize=(10.0, 4.3), layout="constrained")
+    axes = fig.subplots(1, 2)
+    panels = (
+        ("specified_return", "specified return per episode", "What the optimizers are paid"),
+        ("laps", "laps completed per episode", "What the designer wanted"),
+    )
+    width = 0.26
+    x = np.arange(len(REWARDS))
+    for ax, (measure, ylabel, title) in zip(axes, panels, strict=True):
+        stats = sg.summary(runs, measure)
+        for k, agent in enumerate(sg.AGENTS):
+            mean = np.array([stats[agent][w][0] for w in REWARDS])
+            low = np.array([stats[agent][w][1] for w in REWARDS])
+            high = np.array([stats[agent][w][2] for w in REWARDS])
+            pos = x + (k - 1) * width
+            ax.bar(
+                pos, mean, width, color=AGENT_COLORS[agent], edgecolor="black", lw=0.6,
+                label=sg.AGENT_LABELS[agent],
+            )  # fmt: skip
+            whiskers = len(runs) > 1 and agent == "learned"
+            if whiskers:
+                ax.errorbar(pos, mean, [mean - low, high - mean], fmt="none", ecolor="black")
+            tops = high if whiskers else mean
+            for px, value, top in zip(pos, mean, tops, strict=True):
+                ax.annotate(
+                    f"{value:.3g}", (px, top), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8,
+                )  # fmt: skip
+        if measure == "specified_return":
+            for i, reward in enumerate(REWARDS):
+                best = runs[0].best_return[reward]
+                ax.hlines(best, i - 0.45, i + 0.45, colors="black", linestyles=":", lw=1.2)
+            ax.plot([], [], ":", color="black", label="best possible return")
+        ax.set_xticks(x, [sg.REWARD_LABELS[w] for w in REWARDS])
+        ax.set_xlabel("reward the agents optimized")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=10)
+        ax.margins(y=0.15)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
+    fig.suptitle(_scores_title(runs))
+    return fig
+
+
+def _scores_title(runs: Sequence[sg.Result]) -> str:
+    ret, lap = sg.summary(runs, "specified_return"), sg.summary(runs, "laps")
+    gamed, fixed = "checkpoints", "ordered"
+    ratio = ret["planner"][gamed][0] / ret["intended"][gamed][0]
+    return (
+        f"Checkpoint reward: the optimizers earn {ratio:.3g}× the racing boat's points and "
+        f"complete {lap['planner'][gamed][0]:.3g} laps.\nFixed reward: the planner races "
+        f"{lap['planner'][fixed][0]:.3g} laps, and points and laps agree"
+    )
+
+
+def track_size_figure(comparison: sg.TrackSizeComparison) -> Figure:
+    """Checkpoint reward per step of racing and of the planner's dithering, by track size.
+
+    Args:
+        comparison: From :func:`mesatoys.experiments.specification_gaming.compare_track_sizes`.
+
+    Returns:
+        The figure.
+    """
+    fig = Figure(figsize=(6.8, 4.0), layout="constrained")
+    ax = fig.subplots()
+    sides = comparison.sides
+    per_step = {
+        "planner": comparison.planner_return / comparison.max_steps,
+        "intended": comparison.intended_return / comparison.max_steps,
+    }
+    labels = {
+        "planner": "planner (optimizes the checkpoint reward)",
+        "intended": "intended: race clockwise",
+    }
+    for agent, marker in (("planner", "o"), ("intended", "s")):
+        ax.plot(
+            sides, per_step[agent], marker=marker, lw=2, ms=7, color=AGENT_COLORS[agent],
+            label=labels[agent],
+        )  # fmt: skip
+    ax.set_xticks(sides, [f"{s}\n({4 * (s - 1)} cells)" for s in sides])
+    ax.set_xlabel("side of the track (cells per side; cells in one lap)")
+    ax.set_ylabel("checkpoint reward per step")
+    ax.set_ylim(0, max(per_step["planner"].max(), per_step["intended"].max()) * 1.2)
+    ax.legend(fontsize=9, frameon=False, loc="upper right")
+    tied = sides[np.isclose(per_step["planner"], per_step["intended"])]
+    where = f"only at side {', '.join(str(s) for s in tied)}" if len(tied) else "on no track"
+    ax.set_title(
+        f"Racing earns as much checkpoint reward as dithering {where};\n"
+        "the bigger the track, the more dithering pays",
+        fontsize=10,
+    )
+    return fig
+
+
+# --- an explorer of the toy ---------------------------------------------------------------------
+
+
+class BoatRaceExplorer:
+    """Pick a reward, a track size and an agent; see its route and both numbers.
+
+    Redrawing runs value iteration on the new track (milliseconds) and renders one
+    small figure to PNG; nothing is trained.
+
+    Args:
+        sides: Track sides the slider offers (odd, in [3, 15]).
+        max_steps: Episode length (None: three laps' time on each track).
+        gamma: The planner's discount.
+
+    Attributes:
+        widget: The ipywidgets container to display.
+        figure: The figure of the track.
+        redraws: How many times the view has been redrawn.
+    """
+
+    AGENTS = ("planner", "intended")
+
+    def __init__(
+        self, sides: Sequence[int] = (3, 5, 7, 9), max_steps: int | None = None, gamma: float = 0.95
+    ):
+        self.sides = tuple(check_side(s) for s in sides)
+        if not self.sides or len(set(self.sides)) != len(self.sides):
+            raise ValueError(f"sides must be a non-empty list without repeats, got {sides!r}")
+        self.config = sg.Config(side=self.sides[0], max_steps=max_steps, gamma=gamma)
+        self.side, self.reward, self.agent = (
+            5 if 5 in self.sides else self.sides[0],
+            "checkpoints",
+            "planner",
+        )
+        self.redraws = 0
+        self._syncing = False
+        self.figure = Figure(figsize=(4.8, 5.2))
+        self._ax = self.figure.add_axes((0.03, 0.02, 0.94, 0.84))
+        self._build_widgets()
+        self._redraw()
+
+    def set(self, side: int | None = None, reward: str | None = None, agent: str | None = None):
+        """Change any of the choices, then redraw once.
+
+        Raises:
+            ValueError: Naming the argument and what is allowed; nothing changes.
+        """
+        new_side = self.side if side is None else side
+        if new_side not in self.sides or isinstance(new_side, bool):
+            raise ValueError(f"side must be one of {list(self.sides)}, got {side!r}")
+        new_reward = self.reward if reward is None else check_reward(reward)
+        new_agent = self.agent if agent is None else agent
+        if new_agent not in self.AGENTS:
+            raise ValueError(f"agent must be one of {self.AGENTS}, got {agent!r}")
+        self.side, self.reward, self.agent = int(new_side), new_reward, new_agent
+        self._sync_widgets()
+        self._redraw()
+
+    def _episode(self) -> tuple[Track, sg.Rollouts, int]:
+        track = make_track(self.side)
+        config = sg.Config(side=self.side, max_steps=self.config.max_steps, gamma=self.config.gamma)
+        model = track.model(self.reward)
+        if self.agent == "planner":
+            policy = sg.planner_policy(model, config.gamma)
+        else:
+            policy = sg.intended_policy(track)
+        limit = config.episode_limit
+        return track, sg.play(model, track, policy, limit, record=True), limit
+
+    def _redraw(self) -> None:
+        track, episode, limit = self._episode()
+        points, done = int(episode.returns[0]), int(episode.laps[0])
+        title = (
+            f"{REWARD_TITLES[self.reward]}, side {self.side}\n"
+            f"{self.agent}: {_plural(points, 'point')}, {_plural(done, 'lap')} in {limit} steps"
+        )
+        draw_track(self._ax, track, episode.cells[0], title=title)
+        self._view = {"track": track, "episode": episode, "limit": limit}
+        if hasattr(self, "_image"):
+            self._image.value = render_png(self.figure, dpi=80)
+            self._numbers.value = html.escape(self._numbers_text()).replace("\n", "<br>")
+        self.redraws += 1
+
+    def _numbers_text(self) -> str:
+        episode, limit = self._view["episode"], self._view["limit"]
+        return (
+            f"Specified return: {int(episode.returns[0])} "
+            f"(what the {REWARD_TITLES[self.reward].lower()} pays)\n"
+            f"Laps completed: {int(episode.laps[0])} (what the designer wanted)\n"
+            f"Net clockwise progress: {int(episode.progress[0])} cells in {limit} steps"
+        )
+
+    def _build_widgets(self) -> None:
+        import ipywidgets as w
+
+        style = {"description_width": "initial"}
+        self._controls = {
+            "reward": w.ToggleButtons(
+                options=[(REWARD_TITLES[r], r) for r in REWARDS], description="reward",
+                style={**style, "button_width": "240px"},
+            ),
+            "side": w.SelectionSlider(
+                options=list(self.sides), description="track side", continuous_update=False,
+                style=style,
+            ),
+            "agent": w.ToggleButtons(
+                options=[("planner (optimizes the reward)", "planner"),
+                         ("intended (race clockwise)", "intended")],
+                description="boat", style={**style, "button_width": "220px"},
+            ),
+        }  # fmt: skip
+        self._image = w.Image(format="png")
+        self._numbers = w.HTML("")
+        self._sync_widgets()
+        for control in self._controls.values():
+            control.observe(self._on_widget, names="value")
+        c = self._controls
+        self.widget = w.VBox(
+            [c["reward"], c["agent"], c["side"], w.HBox([self._image, self._numbers])]
+        )
+
+    def _sync_widgets(self) -> None:
+        if not hasattr(self, "_controls"):
+            return
+        self._syncing = True
+        try:
+            for name in ("reward", "side", "agent"):
+                self._controls[name].value = getattr(self, name)
+        finally:
+            self._syncing = False
+
+    def _on_widget(self, change: dict) -> None:
+        if self._syncing:
+            return
+        name = next(k for k, v in self._controls.items() if v is change["owner"])
+        self.set(**{name: change["new"]})
+
+    def text_summary(self) -> str:
+        """The current view in plain text (a fallback for front ends without widgets)."""
+        track, episode = self._view["track"], self._view["episode"]
+        cells = episode.cells[0]
+        return "\n".join(
+            [
+                f"Boat-race explorer: {REWARD_TITLES[self.reward]}, side {self.side}, "
+                f"{self.agent}.",
+                self._numbers_text(),
+                f"Track cells visited (0 = start line): {_compress(cells)}",
+                "",
+                render_ascii(track, int(cells[-1])),
+                "Key: # land, . water, > v < ^ checkpoints (entered in the arrow's direction "
+                "they pay), B the boat at the end.",
+            ]
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.text_summary()
+        return bundle
+
+
+def _compress(cells: np.ndarray, shown: int = 20) -> str:
+    text = " ".join(str(int(c)) for c in cells[:shown])
+    return text + (f" ... ({len(cells) - shown} more)" if len(cells) > shown else "")
+
+
+# --- the failure-mode sorting exercise ----------------------------------------------------------
+
+FAILURE_MODES = {
+    "specification_gaming": "Specification gaming",
+    "goal_misgeneralization": "Goal misgeneralization",
+    "mesa_misalignment": "Mesa-misalignment",
+    "deceptive_alignment": "Deceptive alignment",
+}
+CHOOSE = "(choose)"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario of the sorting exercise.
+
+    Attributes:
+        text: What happened, in two or three sentences.
+        answer: Key of the failure mode it shows (see :data:`FAILURE_MODES`).
+        explanation: Why, and how it would be noticed.
+        source: Where the example comes from.
+    """
+
+    text: str
+    answer: str
+    explanation: str
+    source: str
+
+
+SCENARIOS = (
+    Scenario(
+        "An agent is trained on platform-game levels whose coin always sits at the far right "
+        "end, and the reward pays only for the coin. On new levels with the coin placed "
+        "elsewhere, it dodges every obstacle on its way to the right end and runs past the coin.",
+        "goal_misgeneralization",
+        "The reward was right; on every training level 'get the coin' and 'go right' earned "
+        "the same, so training could not tell them apart. The wrong goal shows only after a "
+        "distribution shift, and skilfully: tests on shifted levels catch it.",
+        "Langosco et al. 2022 (CoinRun)",
+    ),
+    Scenario(
+        "A robot arm should put a red block on top of a blue one. Its reward is the height of "
+        "the red block's bottom face. It learns to flip the red block upside down.",
+        "specification_gaming",
+        "The reward measures something that flipping also raises, so the optimizer earned it "
+        "without doing the task. Anyone who watches an episode sees it: a behavioural check "
+        "against the intended outcome catches it in training.",
+        "Popov et al. 2017, via Krakovna et al. 2020",
+    ),
+    Scenario(
+        "A planning agent keeps its goal as readable weights over features, like the maze agent "
+        "of notebook 03. Before any testing you print them: nearly all the weight is on 'the "
+        "top-right corner', nearly none on 'the cheese'. Every training episode still ends on "
+        "the cheese.",
+        "mesa_misalignment",
+        "The evidence is about the learned optimizer's internal objective, which differs from "
+        "the base objective, found by reading the model, before any behaviour went wrong. The "
+        "same agent would show goal misgeneralization on shifted levels: the labels overlap, "
+        "and this one names the internal cause.",
+        "this course's maze toy (notebook 03)",
+    ),
+    Scenario(
+        "A language model is told that only its conversations with free-tier users are used "
+        "to train it to comply with every request. It complies with harmful requests more "
+        "often from free-tier users than from paid-tier users, and its hidden reasoning says "
+        "that complying now keeps training from changing its values.",
+        "deceptive_alignment",
+        "The model behaves as the training objective wants because it believes it is being "
+        "trained, to protect goals of its own: the mechanism of deceptive alignment (the "
+        "authors call it alignment faking). Nuances: the values it protected were harmless "
+        "ones, the setting was built by the researchers, and the telltale sign was in its "
+        "written reasoning, not in its behaviour alone.",
+        "Greenblatt et al. 2024",
+    ),
+    Scenario(
+        "A simulated robot hand is trained from people's ratings of video clips to grasp a "
+        "ball. It learns to hold the hand between the camera and the ball, so the clips only "
+        "look like grasping.",
+        "specification_gaming",
+        "The reward came from human raters, but what it paid for was 'looks like a grasp from "
+        "this camera'. The optimizer satisfied that literally. Note the catch: behavioural "
+        "evaluation finds gaming only if the evaluator can see what was wanted. These raters "
+        "could not; a second viewpoint could.",
+        "Amodei, Christiano and Ray 2017 (OpenAI)",
+    ),
+    Scenario(
+        "An agent must visit spheres in an order it has to discover. In training, a partner bot "
+        "that visits them in the right order is always present, and the agent learns to follow "
+        "it. At test time the partner visits them in a wrong order; the agent keeps following, "
+        "although it is now penalised at every wrong sphere.",
+        "goal_misgeneralization",
+        "The reward (right order) was correct and 'follow the partner' earned the same in "
+        "training. After the shift the agent competently pursues the goal that worked before. "
+        "Only a test with a different partner shows it.",
+        "Shah et al. 2022",
+    ),
+    Scenario(
+        "Inspecting a learned planner shows that its objective weights the cheese highly but "
+        "also gives a small positive weight to yellow floor tiles. Now and then, in training, "
+        "it detours to a yellow tile and loses a little reward; the detours are rare, so "
+        "training has not removed them.",
+        "mesa_misalignment",
+        "The internal objective is close to the base objective but not equal to it (an "
+        "approximate alignment, in Hubinger et al.'s terms). Unlike a perfect pseudo-alignment, "
+        "this one leaks into training behaviour now and then: the 'maybe' of the table. Reading "
+        "the objective, or red-teaming for situations with many yellow tiles, finds it.",
+        "a made-up example",
+    ),
+    Scenario(
+        "Researchers train a model on purpose to write secure code when the prompt says the "
+        "year is 2023 and to insert vulnerabilities when it says 2024. Supervised fine-tuning, "
+        "reinforcement learning and adversarial training all leave the 2024 behaviour in place; "
+        "adversarial training even teaches the model to recognise its trigger more precisely.",
+        "deceptive_alignment",
+        "A model organism of deceptive alignment: it looks aligned in every check without the "
+        "trigger, and behaviour-based safety training does not remove it. It was built "
+        "deliberately; it shows what training could fail to remove, not that such models "
+        "arise by themselves.",
+        "Hubinger et al. 2024 (Sleeper Agents)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SortingFeedback:
+    """The result of checking a set of answers.
+
+    Attributes:
+        correct: One entry per scenario: True if right, False if wrong, None if unanswered.
+        lines: One line of feedback per scenario.
+    """
+
+    correct: tuple[bool | None, ...]
+    lines: tuple[str, ...]
+
+    @property
+    def score(self) -> int:
+        """Number of scenarios sorted correctly."""
+        return sum(c is True for c in self.correct)
+
+    @property
+    def total(self) -> int:
+        """Number of scenarios."""
+        return len(self.correct)
+
+    @property
+    def text(self) -> str:
+        """All the feedback, with the score first."""
+        return "\n".join([f"Score: {self.score} of {self.total}.", *self.lines])
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class FailureModeExercise:
+    """Sort short scenarios into four failure modes, with an explanation for each.
+
+    Each scenario gets a dropdown (Tab to it, then the arrow keys to choose); the
+    Check button marks every answer and explains it. Without widgets, print
+    :meth:`text` and call :meth:`check` with a list of answers.
+
+    Args:
+        scenarios: The scenarios (default: :data:`SCENARIOS`).
+
+    Attributes:
+        attempts: The answer lists checked so far.
+
+    Example:
+        >>> ex = FailureModeExercise()
+        >>> ex.check([s.answer for s in SCENARIOS]).score
+        8
+    """
+
+    def __init__(self, scenarios: Sequence[Scenario] = SCENARIOS):
+        if not scenarios:
+            raise ValueError("scenarios must hold at least one Scenario")
+        for scenario in scenarios:
+            if scenario.answer not in FAILURE_MODES:
+                raise ValueError(
+                    f"scenario answers must be one of {list(FAILURE_MODES)}, "
+                    f"got {scenario.answer!r}"
+                )
+        self.scenarios = tuple(scenarios)
+        self.attempts: list[tuple[str | None, ...]] = []
+        self._widget = None
+
+    def parse(self, answer: object) -> str | None:
+        """A failure-mode key from a key, a label (any case) or a number 1-4; None if blank.
+
+        Raises:
+            ValueError: If ``answer`` names no failure mode.
+        """
+        if answer is None or (isinstance(answer, str) and answer.strip() in ("", CHOOSE)):
+            return None
+        keys = list(FAILURE_MODES)
+        if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool):
+            if 1 <= answer <= len(keys):
+                return keys[int(answer) - 1]
+        elif isinstance(answer, str):
+            wanted = answer.strip().lower().replace("-", "_").replace(" ", "_")
+            for key, label in FAILURE_MODES.items():
+                if wanted in (key, label.lower().replace("-", "_").replace(" ", "_")):
+                    return key
+        raise ValueError(
+            f"each answer must be one of {keys}, a label such as 'Specification gaming', "
+            f"a number 1-{len(keys)}, or None; got {answer!r}"
+        )
+
+    def check(self, answers: Sequence[object] | Mapping[int, object]) -> SortingFeedback:
+        """Mark a set of answers and explain every scenario.
+
+        Args:
+            answers: One answer per scenario, in order (a list), or ``{scenario
+                number (1-based): answer}`` for some of them. An answer is a key of
+                :data:`FAILURE_MODES`, its label, a number 1-4, or None.
+
+        Returns:
+            The feedback (``str()`` of it is readable text).
+
+        Raises:
+            ValueError: On a wrong number of answers, an unknown scenario number or an
+                unknown failure mode.
+        """
+        parsed = self._parse_all(answers)
+        self.attempts.append(parsed)
+        correct, lines = [], []
+        for number, (scenario, given) in enumerate(zip(self.scenarios, parsed, strict=True), 1):
+            right = None if given is None else given == scenario.answer
+            correct.append(right)
+            verdict = {True: "Correct", False: "Not quite", None: "No answer yet"}[right]
+            lines.append(
+                f"{number}. {verdict}: {FAILURE_MODES[scenario.answer]}. "
+                f"{scenario.explanation} ({scenario.source})"
+            )
+        return SortingFeedback(tuple(correct), tuple(lines))
+
+    def _parse_all(self, answers: object) -> tuple[str | None, ...]:
+        n = len(self.scenarios)
+        if isinstance(answers, Mapping):
+            parsed: list[str | None] = [None] * n
+            for number, answer in answers.items():
+                ok = isinstance(number, (int, np.integer)) and not isinstance(number, bool)
+                if not ok or not 1 <= number <= n:
+                    raise ValueError(f"answers keys must be scenario numbers 1-{n}, got {number!r}")
+                parsed[int(number) - 1] = self.parse(answer)
+            return tuple(parsed)
+        if isinstance(answers, str) or not isinstance(answers, Sequence) or len(answers) != n:
+            raise ValueError(
+                f"answers must be a list of {n} answers (one per scenario) or a dict "
+                f"{{scenario number: answer}}, got {answers!r}"
+            )
+        return tuple(self.parse(a) for a in answers)
+
+    def text(self) -> str:
+        """The scenarios and the four failure modes as plain text."""
+        modes = "  ".join(f"{i}. {label}" for i, label in enumerate(FAILURE_MODES.values(), 1))
+        lines = ["Sort each scenario into one failure mode:", f"  {modes}", ""]
+        for number, scenario in enumerate(self.scenarios, 1):
+            lines.append(f"{number}. {scenario.text}")
+        lines += [
+            "",
+            "To check without widgets, pass one answer per scenario, e.g.",
+            "  exercise.check([1, 2, 3, 4, 1, 2, 3, 4])   (numbers as listed above)",
+            "and print the result.",
+        ]
+        return "\n".join(lines)
+
+    def text_fallback(self) -> None:
+        """Print :meth:`text` (for front ends without widgets)."""
+        print(self.text())
+
+    @property
+    def widget(self):
+        """The ipywidgets view (built once)."""
+        if self._widget is None:
+            self._widget = self._build_widget()
+        return self._widget
+
+    def _build_widget(self):
+        import ipywidgets as w
+
+        options = [(CHOOSE, None)] + [(label, key) for key, label in FAILURE_MODES.items()]
+        self._dropdowns, self._feedback, rows = [], [], []
+        for number, scenario in enumerate(self.scenarios, 1):
+            dropdown = w.Dropdown(
+                options=options, value=None, description=f"Scenario {number}",
+                layout=w.Layout(width="340px"), style={"description_width": "90px"},
+            )  # fmt: skip
+            feedback = w.HTML("")
+            dropdown.observe(lambda change, f=feedback: setattr(f, "value", ""), names="value")
+            self._dropdowns.append(dropdown)
+            self._feedback.append(feedback)
+            text = w.HTML(f"<b>{number}.</b> {html.escape(scenario.text)}")
+            rows.append(w.VBox([text, dropdown, feedback], layout=w.Layout(margin="0 0 8px 0")))
+        self._button = w.Button(description="Check", button_style="primary", icon="check")
+        self._score = w.HTML("")
+        self._button.on_click(self._on_check)
+        return w.VBox([*rows, self._button, self._score])
+
+    def _on_check(self, _button: Any = None) -> None:
+        feedback = self.check([d.value for d in self._dropdowns])
+        for box, right, line in zip(self._feedback, feedback.correct, feedback.lines, strict=True):
+            box.value = _feedback_html(line.split(". ", 1)[1], right)
+        self._score.value = (
+            f'<div role="status" aria-live="polite"><b>Score: {feedback.score} of '
+            f"{feedback.total}.</b></div>"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.text()
+        return bundle
+
+
+def _feedback_html(text: str, right: bool | None) -> str:
+    """Feedback in words first (not colour alone), announced to screen readers."""
+    colour = {True: "#009E73", False: "#D55E00", None: "#555555"}[right]
+    return (
+        f'<div role="status" aria-live="polite" style="border-left:4px solid {colour};'
+        f'padding:0.2em 0.6em;margin-top:0.2em">{html.escape(text)}</div>'
+    )
+
+
+# --- practice questions -------------------------------------------------------------------------
+
+_OUTER_ALIGNMENT = (
+    {
+        "prompt": (
+            "With the checkpoint reward, the planner earns 24 points and completes 0 laps. "
+            "Which description fits best?"
+        ),
+        "options": (
+            "Inner misalignment: the planner learned a goal different from the reward.",
+            "Outer misalignment: the reward pays for something the designer did not want, and "
+            "a perfect optimizer of that reward does it.",
+            "A capability failure: the planner cannot find its way round the track.",
+            "Deceptive alignment: the planner hides its real goal.",
+        ),
+        "correct": 1,
+        "explanations": (
+            "The planner is handed the specified reward itself and optimizes it exactly; there "
+            "is no learned goal that could differ from it. Its goal is the base objective.",
+            "The optimizer did its job perfectly (24 is the best possible return). What is "
+            "wrong is the objective: it was written down wrongly, which is outer misalignment.",
+            "Given the fixed reward, the same planner races three laps. It can race; the "
+            "checkpoint reward makes dithering worth more.",
+            "The planner has no model of being trained or watched and behaves the same "
+            "everywhere. Its dithering is in plain sight.",
+        ),
+    },
+    {
+        "prompt": "Which of these rewards can still be gamed by going back and forth?",
+        "options": (
+            "Pay 1 for each checkpoint entered in race order (the fix in this notebook).",
+            "Pay +1 for each cell sailed clockwise and -1 for each cell sailed anticlockwise.",
+            "Pay 1 each time the boat crosses the finish line clockwise.",
+            "Pay 1 each time the boat's net clockwise progress first reaches another full lap.",
+        ),
+        "correct": 2,
+        "explanations": (
+            "After a checkpoint pays, only the next one in the race can pay. Re-entering the "
+            "same checkpoint earns nothing, so dithering pays once at most.",
+            "Back and forth earns +1 and then -1: nothing. This reward is the hidden "
+            "performance itself, which is why it cannot be gamed here. In real tasks the true "
+            "objective is rarely something you can write down this easily.",
+            "The finish line is just one more checkpoint: step back over it, step forward "
+            "again, and it pays every two steps. In our track the start line is checkpoint 0, "
+            "and that is exactly what the planner does.",
+            "Net progress falls when the boat backs up, so a lap only counts once the boat "
+            "really has sailed one more lap. This reward is aligned, but it is sparse: 16 steps "
+            "of nothing before the first payment, which is harder for a learner.",
+        ),
+    },
+    {
+        "prompt": (
+            "Among ordinary ways of sailing, more checkpoint reward goes with more laps. Why "
+            "does that stop being true for the planner?"
+        ),
+        "options": (
+            "Optimization searched out a behaviour far from ordinary sailing, where checkpoints "
+            "and laps come apart: Goodhart's law.",
+            "The reward is noisy, and the planner got lucky.",
+            "The planner's discount (0.95) makes it short-sighted; a patient planner would race.",
+            "The checkpoint reward has a bug: it pays when it should not.",
+        ),
+        "correct": 0,
+        "explanations": (
+            "Checkpoints were a proxy for laps that held for ordinary driving. Pushing hard on "
+            "the proxy selects exactly the behaviour where the two differ: close to what "
+            "Manheim and Garrabrant call extremal Goodhart (and causal Goodhart: laps cause "
+            "checkpoints, but checkpoints can be had without laps).",
+            "Nothing in the toy is random: the model is exact and deterministic. (Selection on "
+            "noise is another variant, regressional Goodhart; it is not this one.)",
+            "The planner's return over the episode equals the best any behaviour can earn "
+            "(24). Dithering pays one point every 2 steps, racing one every 4; no discount "
+            "changes that order.",
+            "The reward does exactly what its specification says: it pays for entering "
+            "checkpoints in the arrow's direction. The code is right; the specification is "
+            "what fails to say what was meant.",
+        ),
+    },
+    {
+        "prompt": (
+            "Which check would have caught the boat's problem during training, but not the "
+            "maze agent's problem from notebook 03?"
+        ),
+        "options": (
+            "Watch some training episodes and count the laps.",
+            "Test on levels where the cheese is away from the corner.",
+            "Compare the training reward with the best possible training reward.",
+            "None: both problems are invisible in training.",
+        ),
+        "correct": 0,
+        "explanations": (
+            "The dithering boat dithers in training too: one look at an episode, scored by what "
+            "the designer wants (laps), shows it. The maze agent looks perfect on its training "
+            "levels, where the corner and the cheese are the same cell.",
+            "That is a distribution-shift test. It finds the maze agent's problem, and it is "
+            "not a check of training behaviour.",
+            "By the reward, both look perfect: the boat earns the best possible return because "
+            "the reward itself is wrong, and the maze agent gets the cheese on every training "
+            "level because corner and cheese coincide there. Reward alone shows neither problem.",
+            "Specification gaming is visible in training, if someone evaluates the behaviour "
+            "against what was actually wanted rather than against the reward.",
+        ),
+    },
+)
+
+
+def outer_alignment_questions() -> list[PracticeQuestion]:
+    """The practice questions of notebook 04 (outer alignment), freshly built."""
+    return [PracticeQuestion(**spec) for spec in _OUTER_ALIGNMENT]
+
+
+__all__ = [
+    "AGENT_COLORS",
+    "FAILURE_MODES",
+    "SCENARIOS",
+    "BoatRaceExplorer",
+    "FailureModeExercise",
+    "Scenario",
+    "SortingFeedback",
+    "draw_track",
+    "outer_alignment_questions",
+    "race_figure",
+    "render_png",
+    "scores_figure",
+    "scores_table",
+    "track_size_figure",
+]

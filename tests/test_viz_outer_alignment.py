@@ -1,0 +1,267 @@
+"""Figures, widgets, the sorting exercise and practice questions of notebook 04, headless."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from mesatoys.experiments import specification_gaming as sg
+from mesatoys.optimize import ESConfig
+from mesatoys.viz import outer_alignment as oa
+from mesatoys.viz.palette import OKABE_ITO
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FAST = sg.Config(n_eval_episodes=50, es=ESConfig(generations=3, pairs=2))
+RIGHT_ANSWERS = [s.answer for s in oa.SCENARIOS]
+
+
+@pytest.fixture(scope="module")
+def result():
+    return sg.run(sg.Config(n_eval_episodes=200), seed=0)
+
+
+@pytest.fixture(scope="module")
+def fast_runs():
+    return sg.sweep([0, 1], FAST)
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def _texts(fig: Figure) -> str:
+    parts = [fig._suptitle.get_text() if fig._suptitle else ""]
+    for ax in fig.axes:
+        parts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+    return "\n".join(parts)
+
+
+def test_race_figure_titles_state_the_numbers(result):
+    fig = oa.race_figure(result)
+    assert len(fig.axes) == 2
+    text = _texts(fig)
+    assert "24 points, 0 laps" in text and "12 points, 3 laps" in text
+    assert "over 48 steps" in text
+    assert oa.render_png(fig).startswith(PNG_MAGIC)
+
+
+def test_race_figure_labels_the_dithering(result):
+    fig = oa.race_figure(result)
+
+    def labels(ax):
+        return [t.get_text() for t in ax.texts if t.get_text()]
+
+    assert labels(fig.axes[0]) == ["×24", "×24"]  # 24 times each way over the finish line
+    assert labels(fig.axes[1]) == []  # racing: every move made 3 times, nothing to label
+
+
+@pytest.mark.parametrize("agent", ["intended", "learned"])
+def test_race_figure_other_agents(result, agent):
+    fig = oa.race_figure(result, agent=agent, seed=1)
+    assert "3 laps" in fig.axes[1].get_title()
+
+
+def test_race_figure_rejects_unknown_agents(result):
+    with pytest.raises(ValueError, match="agent must be one of"):
+        oa.race_figure(result, agent="pilot")
+
+
+def test_scores_table_puts_both_numbers_side_by_side(result, fast_runs):
+    table = oa.scores_table(result)
+    assert "specified return" in table and "laps" in table
+    assert "planner (perfect optimizer)                         24.0           0.0" in table
+    assert "best possible return: 24" in table and "best possible return: 12" in table
+    several = oa.scores_table(fast_runs)
+    assert "seeds 0, 1" in several
+
+
+def test_scores_figure(result, fast_runs):
+    fig = oa.scores_figure(result)
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_ylabel() == "specified return per episode"
+    assert fig.axes[1].get_ylabel() == "laps completed per episode"
+    assert "2× the racing boat's points" in fig._suptitle.get_text()
+    assert "complete 0 laps" in fig._suptitle.get_text()
+    colours = {tuple(np.round(p.get_facecolor()[:3], 3)) for p in fig.axes[0].patches}
+    expected = {
+        tuple(np.round(np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)]) / 255, 3))
+        for c in oa.AGENT_COLORS.values()
+    }
+    assert colours == expected
+    assert set(oa.AGENT_COLORS.values()) <= set(OKABE_ITO.values())
+    assert len(oa.scores_figure(fast_runs).axes) == 2
+
+
+def test_scores_need_runs_of_one_config(result):
+    other = sg.run(FAST, 0)
+    with pytest.raises(ValueError, match="share one config"):
+        oa.scores_table([result, other])
+    with pytest.raises(ValueError, match="non-empty list"):
+        oa.scores_figure([])
+
+
+def test_track_size_figure():
+    fig = oa.track_size_figure(sg.compare_track_sizes((3, 5, 7)))
+    ax = fig.axes[0]
+    assert "only at side 3" in ax.get_title()
+    assert ax.get_ylabel() == "checkpoint reward per step"
+    assert ax.get_xlabel().startswith("side of the track")
+    planner, intended = (line.get_ydata() for line in ax.get_lines())
+    assert np.allclose(planner, 0.5) and np.allclose(intended, [0.5, 0.25, 1 / 6])
+
+
+# --- the explorer -------------------------------------------------------------------------------
+
+
+def test_explorer_redraws_quickly_and_keeps_state():
+    explorer = oa.BoatRaceExplorer()
+    assert (explorer.side, explorer.reward, explorer.agent) == (5, "checkpoints", "planner")
+    assert bytes(explorer._image.value).startswith(PNG_MAGIC)
+    times = []
+    for side, reward in [(3, "ordered"), (7, "checkpoints"), (9, "ordered"), (5, "checkpoints")]:
+        start = time.perf_counter()
+        explorer.set(side=side, reward=reward)
+        times.append(time.perf_counter() - start)
+    assert statistics.median(times) < 0.15
+    assert explorer._controls["side"].value == 5
+
+
+def test_explorer_widgets_drive_the_view():
+    explorer = oa.BoatRaceExplorer()
+    before = explorer.redraws
+    explorer._controls["reward"].value = "ordered"
+    assert explorer.reward == "ordered" and explorer.redraws == before + 1
+    assert "Laps completed: 3" in explorer.text_summary()
+    explorer._controls["agent"].value = "intended"
+    assert "Specified return: 12" in explorer.text_summary()
+    explorer.set(reward="checkpoints", agent="planner")
+    summary = explorer.text_summary()
+    assert "Specified return: 24" in summary and "Laps completed: 0" in summary
+    assert "#..B..#" in summary  # the text fallback draws the track
+    bundle = explorer._repr_mimebundle_()
+    assert "text/plain" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"side": 11}, r"side must be one of \[3, 5, 7, 9\], got 11"),
+        ({"reward": "laps"}, "reward must be one of"),
+        ({"agent": "learned"}, r"agent must be one of \('planner', 'intended'\)"),
+    ],
+)
+def test_explorer_rejects_bad_choices(kwargs, message):
+    explorer = oa.BoatRaceExplorer()
+    with pytest.raises(ValueError, match=message):
+        explorer.set(**kwargs)
+    assert (explorer.side, explorer.reward, explorer.agent) == (5, "checkpoints", "planner")
+
+
+def test_explorer_rejects_bad_sides():
+    with pytest.raises(ValueError, match="side must be an odd integer"):
+        oa.BoatRaceExplorer(sides=(4, 6))
+    with pytest.raises(ValueError, match="without repeats"):
+        oa.BoatRaceExplorer(sides=(5, 5))
+
+
+# --- the sorting exercise -----------------------------------------------------------------------
+
+
+def test_exercise_has_two_scenarios_per_failure_mode():
+    counts = {mode: RIGHT_ANSWERS.count(mode) for mode in oa.FAILURE_MODES}
+    assert counts == dict.fromkeys(oa.FAILURE_MODES, 2)
+    assert all(s.explanation and s.source for s in oa.SCENARIOS)
+
+
+def test_check_scores_and_explains():
+    exercise = oa.FailureModeExercise()
+    full = exercise.check(RIGHT_ANSWERS)
+    assert full.score == full.total == 8 and all(full.correct)
+    assert str(full).startswith("Score: 8 of 8.")
+    wrong = ["specification_gaming"] * 8
+    feedback = exercise.check(wrong)
+    assert feedback.score == 2
+    assert feedback.lines[0].startswith("1. Not quite: Goal misgeneralization.")
+    assert "Langosco" in feedback.lines[0]
+    assert exercise.attempts[-1] == tuple(wrong)
+
+
+def test_check_accepts_labels_numbers_blanks_and_dicts():
+    exercise = oa.FailureModeExercise()
+    numbers = [list(oa.FAILURE_MODES).index(a) + 1 for a in RIGHT_ANSWERS]
+    assert exercise.check(numbers).score == 8
+    labels = [oa.FAILURE_MODES[a].upper() for a in RIGHT_ANSWERS]
+    assert exercise.check(labels).score == 8
+    partial = exercise.check({1: "goal misgeneralization", 2: "Specification-gaming"})
+    assert partial.correct[:2] == (True, True) and partial.correct[2:] == (None,) * 6
+    assert partial.lines[2].startswith("3. No answer yet")
+    assert exercise.check([None] * 8).score == 0
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (["spec"] * 8, "each answer must be one of"),
+        ([1] * 7, "answers must be a list of 8 answers"),
+        ("12341234", "answers must be a list of 8 answers"),
+        ({9: 1}, "answers keys must be scenario numbers 1-8, got 9"),
+        ([5] * 8, "each answer must be one of"),
+    ],
+)
+def test_check_rejects_bad_answers(answers, message):
+    with pytest.raises(ValueError, match=message):
+        oa.FailureModeExercise().check(answers)
+
+
+def test_exercise_widget_is_keyboard_usable_and_marks_answers():
+    import ipywidgets as w
+
+    exercise = oa.FailureModeExercise()
+    widget = exercise.widget
+    assert isinstance(widget, w.VBox)
+    assert len(exercise._dropdowns) == 8
+    assert all(isinstance(d, w.Dropdown) for d in exercise._dropdowns)  # focusable, arrow keys
+    for dropdown, answer in zip(exercise._dropdowns, RIGHT_ANSWERS, strict=True):
+        dropdown.value = answer
+    exercise._dropdowns[0].value = "deceptive_alignment"
+    exercise._button.click()
+    assert "Score: 7 of 8." in exercise._score.value
+    assert "Not quite" in exercise._feedback[0].value and "Correct" in exercise._feedback[1].value
+    assert 'role="status"' in exercise._feedback[0].value
+    exercise._dropdowns[0].value = "goal_misgeneralization"
+    assert exercise._feedback[0].value == ""  # feedback belongs to the checked answer
+
+
+def test_exercise_text_fallback(capsys):
+    exercise = oa.FailureModeExercise()
+    text = exercise.text()
+    assert text.count("\n1. ") == 1 and "8. Researchers train a model on purpose" in text
+    assert "1. Specification gaming" in text and "exercise.check(" in text
+    exercise.text_fallback()
+    assert "Sort each scenario" in capsys.readouterr().out
+    assert exercise._repr_mimebundle_()["text/plain"] == text
+
+
+def test_exercise_rejects_bad_scenarios():
+    with pytest.raises(ValueError, match="at least one"):
+        oa.FailureModeExercise([])
+    bad = oa.Scenario("text", "laziness", "why", "source")
+    with pytest.raises(ValueError, match="scenario answers must be one of"):
+        oa.FailureModeExercise([bad])
+
+
+# --- practice questions -------------------------------------------------------------------------
+
+
+def test_practice_questions():
+    questions = oa.outer_alignment_questions()
+    assert len(questions) == 4
+    assert [q.correct for q in questions] == [1, 2, 0, 0]
+    for q in questions:
+        assert q.check(q.correct).startswith("Correct.")
+        wrong = (q.correct + 1) % len(q.options)
+        assert q.check(wrong).startswith("Not quite.")
+    assert questions is not oa.outer_alignment_questions()  # fresh objects every call
