@@ -29,10 +29,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mesatoys.agents.planner import objective_dict
-from mesatoys.agents.reactive import ReactivePolicy
+from mesatoys.agents.reactive import ReactivePolicy, local_state
 from mesatoys.agents.rollout import DEFAULT_GAMMA, Episodes, PlanningTables, simulate
 from mesatoys.envs.features import FEATURE_NAMES, check_radius
-from mesatoys.envs.maze import LevelBatch, check_fraction, check_size, generate_levels
+from mesatoys.envs.maze import (
+    LevelBatch,
+    base_return,
+    check_fraction,
+    check_size,
+    generate_levels,
+    neighbour_table,
+)
 from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
 
 
@@ -362,6 +369,70 @@ def compare_with_reactive(
     Returns:
         The four rates.
     """
+    agents = train_agents(config, seed, reactive, n_levels)
+    config, result, policy = agents.config, agents.planner, agents.reactive
+    shifted = new_layouts(config, seed)
+    play_rng = np.random.default_rng([seed, 4])
+    return CapabilityComparison(
+        planner_train=result.train.true_goal_rate,
+        planner_new_layouts=float(play(config, result.weights, shifted).reached_cheese.mean()),
+        reactive_train=float(
+            policy.play(result.train_levels, config.episode_limit, play_rng).reached_cheese.mean()
+        ),
+        reactive_new_layouts=float(
+            policy.play(shifted, config.episode_limit, play_rng).reached_cheese.mean()
+        ),
+    )
+
+
+# --- the two learners side by side (notebook 02) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainedAgents:
+    """A planner and a reactive lookup table trained on the same levels and reward.
+
+    Attributes:
+        planner: The mesa-optimizer's run (learned objective; training levels, which
+            both agents trained on; test levels).
+        reactive: The lookup table, fitted on ``planner.train_levels``.
+    """
+
+    planner: Result
+    reactive: ReactivePolicy
+
+    @property
+    def config(self) -> Config:
+        """The settings both agents were trained with."""
+        return self.planner.config
+
+    @property
+    def seed(self) -> int:
+        """The seed of the run."""
+        return self.planner.seed
+
+
+def train_agents(
+    config: Config | None = None,
+    seed: int = 0,
+    reactive: ReactivePolicy | None = None,
+    n_levels: int | None = None,
+) -> TrainedAgents:
+    """Train the planner's objective (evolution strategies) and a lookup table on the same levels.
+
+    These are exactly the agents :func:`compare_with_reactive` measures with the same
+    arguments.
+
+    Args:
+        config: Settings (``alpha`` is used for the training levels).
+        seed: Seed.
+        reactive: An unfitted reactive policy to train (defaults: ``ReactivePolicy()``).
+        n_levels: Train on only ``n_levels`` training levels (replaces
+            ``config.n_train_levels``; default: keep it).
+
+    Returns:
+        Both trained agents.
+    """
     config = Config() if config is None else config
     seed = check_seed(seed)
     if n_levels is not None:
@@ -369,25 +440,87 @@ def compare_with_reactive(
         per_gen = min(config.levels_per_generation, n_levels)
         config = dataclasses.replace(config, n_train_levels=n_levels, levels_per_generation=per_gen)
     result = run(config, seed)
-    new_layouts = generate_levels(
+    policy = (reactive or ReactivePolicy()).fit(
+        result.train_levels, config.episode_limit, np.random.default_rng([seed, 3])
+    )
+    return TrainedAgents(planner=result, reactive=policy)
+
+
+def new_layouts(config: Config, seed: int) -> LevelBatch:
+    """``config.n_test_levels`` new mazes, cheese still in the corner: only the layout shifts."""
+    return generate_levels(
         config.n_test_levels,
         size=config.size,
         alpha=0.0,
         split="train",
-        rng=np.random.default_rng([seed, 2]),
+        rng=np.random.default_rng([check_seed(seed), 2]),
         extra_openings=config.extra_openings,
     )
-    policy = (reactive or ReactivePolicy()).fit(
-        result.train_levels, config.episode_limit, np.random.default_rng([seed, 3])
+
+
+@dataclass(frozen=True)
+class ReactiveTrace:
+    """The lookup table's episodes, with paths and where chance chose its move.
+
+    Attributes:
+        episodes: The outcomes; ``paths`` is filled in.
+        decided: ``(n, max_steps)``: at step ``t`` the episode was still running and
+            the table's best move was unique, so the table, not a coin flip, chose it.
+        moves: ``(n,)`` moves made (the episode ends on the cheese or at the limit).
+    """
+
+    episodes: Episodes
+    decided: np.ndarray
+    moves: np.ndarray
+
+    @property
+    def decided_share(self) -> float:
+        """Fraction of all moves made over the batch that the table decided (not chance)."""
+        return float(self.decided.sum() / max(int(self.moves.sum()), 1))
+
+
+def trace_reactive(
+    policy: ReactivePolicy, levels: LevelBatch, max_steps: int, rng: np.random.Generator
+) -> ReactiveTrace:
+    """:meth:`ReactivePolicy.play`, step for step the same, also recording paths and decisions.
+
+    With the same ``rng`` state it makes the same moves as ``policy.play`` (a test checks
+    it).
+
+    Args:
+        policy: A fitted reactive policy.
+        levels: Levels to play once each.
+        max_steps: Episode limit.
+        rng: Breaks ties between equally valued moves.
+
+    Returns:
+        The trace.
+    """
+    if not hasattr(policy, "q_table_"):
+        raise RuntimeError("trace_reactive needs a fitted ReactivePolicy (call fit first)")
+    size, n = levels.size, len(levels)
+    nbrs, lvl = neighbour_table(levels.walls), np.arange(n)
+    pos = levels.start[:, 0] * size + levels.start[:, 1]
+    cheese = levels.cheese[:, 0] * size + levels.cheese[:, 1]
+    got, at_corner = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    steps = np.zeros(n, dtype=np.int64)
+    paths = np.repeat(pos[:, None], max_steps + 1, axis=1)
+    decided = np.zeros((n, max_steps), dtype=bool)
+    for t in range(max_steps):
+        live = ~got
+        state = local_state(levels.walls, pos)
+        values = policy.q_table_[state]
+        decided[:, t] = live & ((values == values.max(axis=1, keepdims=True)).sum(axis=1) == 1)
+        action = policy._greedy(state, rng)  # the same tie-breaking draw as play()
+        pos = np.where(live, nbrs[lvl, pos, action], pos)
+        paths[:, t + 1] = pos
+        steps += live
+        got |= pos == cheese
+        at_corner |= live & (pos == size + size - 2) & ~got
+    unflat = lambda flat: np.stack(np.divmod(flat, size), axis=-1)  # noqa: E731
+    returns = np.where(got, base_return(steps, max_steps), 0.0)
+    nowhere = np.full((n, 2), -1)
+    episodes = Episodes(
+        got, at_corner, at_corner | got, returns, steps, unflat(pos), nowhere, unflat(paths)
     )
-    play_rng = np.random.default_rng([seed, 4])
-    return CapabilityComparison(
-        planner_train=result.train.true_goal_rate,
-        planner_new_layouts=float(play(config, result.weights, new_layouts).reached_cheese.mean()),
-        reactive_train=float(
-            policy.play(result.train_levels, config.episode_limit, play_rng).reached_cheese.mean()
-        ),
-        reactive_new_layouts=float(
-            policy.play(new_layouts, config.episode_limit, play_rng).reached_cheese.mean()
-        ),
-    )
+    return ReactiveTrace(episodes=episodes, decided=decided, moves=steps)
