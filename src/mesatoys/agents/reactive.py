@@ -79,7 +79,7 @@ class ReactivePolicy:
         finished = 0
         while finished < self.episodes:
             state = local_state(levels.walls[lvl], pos)
-            greedy = self._greedy(state, rng)
+            greedy = self.greedy(state, rng)
             explore = rng.random(self.parallel) < self.epsilon
             action = np.where(explore, rng.integers(0, N_ACTIONS, self.parallel), greedy)
             pos = nbrs[lvl, pos, action]
@@ -105,8 +105,8 @@ class ReactivePolicy:
         start = levels.start[lvl]
         return start[:, 0] * levels.size + start[:, 1]
 
-    def _greedy(self, state: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Best known action, ties broken at random (so unseen states act randomly)."""
+    def greedy(self, state: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Best known action per state, ties broken at random (unseen states act randomly)."""
         values = self.q_table_[state]
         noise = rng.random(values.shape) * 1e-9
         return (values + noise).argmax(axis=1)
@@ -126,7 +126,7 @@ class ReactivePolicy:
         steps = np.zeros(n, dtype=np.int64)
         for _ in range(max_steps):
             live = ~got
-            action = self._greedy(local_state(levels.walls, pos), rng)
+            action = self.greedy(local_state(levels.walls, pos), rng)
             pos = np.where(live, nbrs[lvl, pos, action], pos)
             steps += live
             got |= pos == cheese

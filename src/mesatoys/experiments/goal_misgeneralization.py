@@ -511,7 +511,7 @@ def trace_reactive(
         state = local_state(levels.walls, pos)
         values = policy.q_table_[state]
         decided[:, t] = live & ((values == values.max(axis=1, keepdims=True)).sum(axis=1) == 1)
-        action = policy._greedy(state, rng)  # the same tie-breaking draw as play()
+        action = policy.greedy(state, rng)  # the same tie-breaking draw as play()
         pos = np.where(live, nbrs[lvl, pos, action], pos)
         paths[:, t + 1] = pos
         steps += live
