@@ -125,6 +125,49 @@ def task_toy(module: str, seeds: list[int]) -> dict:
     return {"samples": times, "seeds": seeds}
 
 
+# --- other widgets ------------------------------------------------------------------
+
+
+def _widget_actions(name: str) -> tuple[object, list]:
+    """A widget built as its notebook builds it, and a cycle of redrawing actions."""
+    from mesatoys.experiments import goal_misgeneralization as gm
+
+    if name == "maze_editor":
+        from mesatoys.envs.hand_mazes import HAND_MAZES
+        from mesatoys.viz.maze_editor import MazeEditor
+
+        editor = MazeEditor(gm.train_agents(gm.Config(n_test_levels=300), seed=0, n_levels=1))
+        return editor, [lambda n=n: editor.select(n) for n in HAND_MAZES]
+    if name == "boat_race":
+        from mesatoys.viz.outer_alignment import BoatRaceExplorer
+
+        explorer = BoatRaceExplorer()
+        choices = [
+            {"side": s, "reward": r} for s in (3, 5, 7, 9) for r in ("checkpoints", "ordered")
+        ]
+        return explorer, [lambda c=c: explorer.set(**c) for c in choices]
+    if name == "two_loop_stepper":
+        from mesatoys.viz.two_layer import TwoLoopStepper
+
+        stepper = TwoLoopStepper(gm.run(gm.Config(n_test_levels=300), seed=0))
+        last = len(stepper.result.history.params) - 1
+        moves = [{"generation": g % (last + 1), "sweep": None} for g in range(0, 40, 3)]
+        return stepper, [lambda m=m: stepper.set(**m) for m in moves]
+    raise ValueError(f"unknown widget {name!r}")
+
+
+def task_widget(name: str, n_redraws: int) -> dict:
+    _widget, actions = _widget_actions(name)
+    for action in actions:  # warm-up: caches filled once, as a student's first visits
+        action()
+    times = []
+    for i in range(n_redraws):
+        t0 = _now()
+        actions[i % len(actions)]()
+        times.append(_now() - t0)
+    return {"samples": times}
+
+
 # --- explorer -----------------------------------------------------------------------
 
 
@@ -270,6 +313,7 @@ TASKS = {
     "explorer": task_explorer,
     "notebook": task_notebook,
     "toy": task_toy,
+    "widget": task_widget,
 }
 
 

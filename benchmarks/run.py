@@ -355,7 +355,7 @@ def bench_reactive() -> list[Row]:
 
 
 #: Experiment modules (besides the headline) timed by ``toys``: ``run(Config(), seed)``.
-TOYS = ["keys_and_chests"]
+TOYS = ["keys_and_chests", "specification_gaming"]
 
 
 def bench_toys() -> list[Row]:
@@ -378,6 +378,34 @@ def bench_toys() -> list[Row]:
     return rows
 
 
+#: Notebook widgets (besides the explorer) whose redraw is timed by ``widgets``.
+WIDGETS = ["maze_editor", "boat_race", "two_loop_stepper"]
+
+
+def bench_widgets(n_redraws: int = 30) -> list[Row]:
+    """Redraw time of the other notebooks' widgets after their caches are warm, one core."""
+    rows: list[Row] = []
+    for name in WIDGETS:
+
+        def measure(name: str = name) -> list[Row]:
+            res = _worker(
+                "widget", timeout=600, env={"MPLBACKEND": "Agg"}, name=name, n_redraws=n_redraws
+            )
+            return [
+                Row(
+                    f"widget:{name}",
+                    f"{name} redraw",
+                    unit="ms",
+                    samples=[1000 * t for t in res["samples"]],
+                    target=150.0,
+                    note=f"1 core; {n_redraws} redraws cycling its choices",
+                )
+            ]
+
+        rows += _guard(f"widget:{name}", name, measure)
+    return rows
+
+
 BENCHES: dict[str, Callable[[], list[Row]]] = {
     "import": bench_import,
     "headline": bench_headline,
@@ -386,6 +414,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "notebook": bench_notebook,
     "reactive": bench_reactive,
     "toys": bench_toys,
+    "widgets": bench_widgets,
 }
 
 
