@@ -79,12 +79,7 @@ def value_iteration(
     """
     value = np.where(walls, 0.0, np.maximum(utility, 0.0))
     for _ in range(walls.shape[-1] ** 2):
-        best = value.copy()
-        np.maximum(best[:, 1:, :], gamma * value[:, :-1, :], out=best[:, 1:, :])
-        np.maximum(best[:, :-1, :], gamma * value[:, 1:, :], out=best[:, :-1, :])
-        np.maximum(best[:, :, 1:], gamma * value[:, :, :-1], out=best[:, :, 1:])
-        np.maximum(best[:, :, :-1], gamma * value[:, :, 1:], out=best[:, :, :-1])
-        best[walls] = 0.0
+        best = bellman_backup(walls, value, gamma)
         if np.abs(best - value).max() <= tol:
             return best
         value = best
@@ -92,24 +87,24 @@ def value_iteration(
 
 
 def bellman_backup(walls: np.ndarray, value: np.ndarray, gamma: float) -> np.ndarray:
-    """One synchronous Bellman backup of :func:`value_iteration` on one maze.
+    """One synchronous Bellman backup of :func:`value_iteration`.
 
     Every open cell takes the larger of its own value and ``gamma`` times its best
     neighbour's; walls stay 0.
 
     Args:
-        walls: ``(size, size)`` walls.
-        value: ``(size, size)`` current values.
+        walls: ``(..., size, size)`` walls (one maze, or a batch).
+        value: ``(..., size, size)`` current values.
         gamma: Discount per step.
 
     Returns:
         The values after the backup (a new array).
     """
     best = value.copy()
-    np.maximum(best[1:, :], gamma * value[:-1, :], out=best[1:, :])
-    np.maximum(best[:-1, :], gamma * value[1:, :], out=best[:-1, :])
-    np.maximum(best[:, 1:], gamma * value[:, :-1], out=best[:, 1:])
-    np.maximum(best[:, :-1], gamma * value[:, 1:], out=best[:, :-1])
+    np.maximum(best[..., 1:, :], gamma * value[..., :-1, :], out=best[..., 1:, :])
+    np.maximum(best[..., :-1, :], gamma * value[..., 1:, :], out=best[..., :-1, :])
+    np.maximum(best[..., :, 1:], gamma * value[..., :, :-1], out=best[..., :, 1:])
+    np.maximum(best[..., :, :-1], gamma * value[..., :, 1:], out=best[..., :, :-1])
     best[walls] = 0.0
     return best
 
