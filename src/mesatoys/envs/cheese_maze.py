@@ -8,13 +8,13 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from mesatoys.checks import check_fraction
 from mesatoys.envs.features import check_radius, cheese_in_view
 from mesatoys.envs.maze import (
     ACTION_NAMES,
     SPLITS,
     LevelBatch,
     base_return,
-    check_fraction,
     check_size,
     generate_levels,
     step_positions,

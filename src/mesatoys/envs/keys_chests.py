@@ -20,11 +20,11 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from mesatoys.checks import check_fraction
 from mesatoys.envs.maze import (
     ACTION_NAMES,
     SPLITS,
     base_return,
-    check_fraction,
     check_size,
     generate_walls,
     step_positions,

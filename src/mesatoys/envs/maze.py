@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mesatoys.checks import check_fraction
+
 MIN_SIZE = 5
 ACTION_NAMES = ("stay", "up", "right", "down", "left")
 MOVES = np.array([(0, 0), (-1, 0), (0, 1), (1, 0), (0, -1)], dtype=np.int64)
@@ -81,19 +83,6 @@ def check_size(size: int) -> int:
     if size < MIN_SIZE or size % 2 == 0:
         raise ValueError(f"size must be an odd integer >= {MIN_SIZE}, got {size}")
     return int(size)
-
-
-def check_fraction(name: str, value: float) -> float:
-    """Validate a probability-like argument.
-
-    Raises:
-        ValueError: If ``value`` is not a number in [0, 1].
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
-    return float(value)
 
 
 def generate_walls(

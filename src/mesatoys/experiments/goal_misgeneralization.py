@@ -31,11 +31,11 @@ import numpy as np
 from mesatoys.agents.planner import objective_dict
 from mesatoys.agents.reactive import ReactivePolicy, local_state
 from mesatoys.agents.rollout import DEFAULT_GAMMA, Episodes, PlanningTables, simulate
+from mesatoys.checks import check_count, check_fraction, check_seed
 from mesatoys.envs.features import FEATURE_NAMES, check_radius
 from mesatoys.envs.maze import (
     LevelBatch,
     base_return,
-    check_fraction,
     check_size,
     generate_levels,
     neighbour_table,
@@ -79,14 +79,14 @@ class Config:
         check_radius(self.cheese_radius)
         check_fraction("extra_openings", self.extra_openings)
         for name in ("n_train_levels", "n_test_levels", "levels_per_generation"):
-            _check_count(name, getattr(self, name))
+            check_count(name, getattr(self, name))
         if self.levels_per_generation > self.n_train_levels:
             raise ValueError(
                 f"levels_per_generation must be <= n_train_levels ({self.n_train_levels}), "
                 f"got {self.levels_per_generation}"
             )
         if self.max_steps is not None:
-            _check_count("max_steps", self.max_steps)
+            check_count("max_steps", self.max_steps)
         if not 0.0 < self.gamma < 1.0:
             raise ValueError(f"gamma must be in (0, 1), got {self.gamma!r}")
 
@@ -94,22 +94,6 @@ class Config:
     def episode_limit(self) -> int:
         """The episode length actually used."""
         return self.max_steps if self.max_steps is not None else self.size * self.size // 2
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-
-
-def check_seed(seed: object) -> int:
-    """Validate a seed: a non-negative integer.
-
-    Raises:
-        ValueError: Otherwise.
-    """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 @dataclass(frozen=True)
@@ -436,7 +420,7 @@ def train_agents(
     config = Config() if config is None else config
     seed = check_seed(seed)
     if n_levels is not None:
-        _check_count("n_levels", n_levels)
+        check_count("n_levels", n_levels)
         per_gen = min(config.levels_per_generation, n_levels)
         config = dataclasses.replace(config, n_train_levels=n_levels, levels_per_generation=per_gen)
     result = run(config, seed)

@@ -35,9 +35,9 @@ from mesatoys.agents.collector import (
     simulate,
 )
 from mesatoys.agents.rollout import DEFAULT_GAMMA
+from mesatoys.checks import check_count, check_fraction, check_seed
 from mesatoys.envs.keys_chests import KeyChestLevels, generate_levels, split_counts
-from mesatoys.envs.maze import check_fraction, check_size
-from mesatoys.experiments.goal_misgeneralization import check_seed
+from mesatoys.envs.maze import check_size
 from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
 
 
@@ -80,9 +80,7 @@ class Config:
         if not isinstance(self.inventory_aware, bool):
             raise ValueError(f"inventory_aware must be True or False, got {self.inventory_aware!r}")
         for name in ("n_train_levels", "n_test_levels", "levels_per_generation", "max_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            check_count(name, getattr(self, name))
         if self.levels_per_generation > self.n_train_levels:
             raise ValueError(
                 f"levels_per_generation must be <= n_train_levels ({self.n_train_levels}), "

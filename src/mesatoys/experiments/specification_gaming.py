@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mesatoys.checks import check_count, check_seed
 from mesatoys.envs.boat_race import (
     N_CHECKPOINTS,
     REWARDS,
@@ -93,38 +94,19 @@ class Config:
     def __post_init__(self) -> None:
         check_side(self.side)
         if self.max_steps is not None:
-            _check_count("max_steps", self.max_steps)
+            check_count("max_steps", self.max_steps)
         if isinstance(self.gamma, bool) or not isinstance(self.gamma, (int, float)):
             raise ValueError(f"gamma must be a number in (0, 1), got {self.gamma!r}")
         if not 0.0 < self.gamma < 1.0:
             raise ValueError(f"gamma must be in (0, 1), got {self.gamma!r}")
         if not isinstance(self.es, ESConfig):
             raise ValueError(f"es must be an ESConfig, got {self.es!r}")
-        _check_count("n_eval_episodes", self.n_eval_episodes)
+        check_count("n_eval_episodes", self.n_eval_episodes)
 
     @property
     def episode_limit(self) -> int:
         """The episode length actually used."""
         return check_max_steps(self.max_steps, make_track(self.side))
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-
-
-def check_seed(seed: object) -> int:
-    """Validate a seed: a non-negative integer.
-
-    Raises:
-        ValueError: Otherwise.
-    """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
-# --- optimizers ---------------------------------------------------------------------------------
 
 
 def q_values(
@@ -154,7 +136,7 @@ def q_values(
         allowed = "(0, 1]" if horizon is not None else "(0, 1) without a horizon"
         raise ValueError(f"gamma must be in {allowed}, got {gamma!r}")
     if horizon is not None:
-        _check_count("horizon", horizon)
+        check_count("horizon", horizon)
     q = np.zeros(model.reward.shape)
     backups = 0
     while True:

@@ -47,7 +47,7 @@ from mesatoys.envs.boat_race import (
 )
 from mesatoys.experiments import specification_gaming as sg
 from mesatoys.viz.palette import OKABE_ITO
-from mesatoys.viz.practice import PracticeQuestion
+from mesatoys.viz.practice import PracticeQuestion, feedback_html
 
 #: Colour of each agent in every figure of this notebook (Okabe-Ito).
 AGENT_COLORS = {
@@ -828,7 +828,7 @@ class FailureModeExercise:
     def _on_check(self, _button: Any = None) -> None:
         feedback = self.check([d.value for d in self._dropdowns])
         for box, right, line in zip(self._feedback, feedback.correct, feedback.lines, strict=True):
-            box.value = _feedback_html(line.split(". ", 1)[1], right)
+            box.value = feedback_html(line.split(". ", 1)[1], right)
         self._score.value = (
             f'<div role="status" aria-live="polite"><b>Score: {feedback.score} of '
             f"{feedback.total}.</b></div>"
@@ -838,15 +838,6 @@ class FailureModeExercise:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.text()
         return bundle
-
-
-def _feedback_html(text: str, right: bool | None) -> str:
-    """Feedback in words first (not colour alone), announced to screen readers."""
-    colour = {True: "#009E73", False: "#D55E00", None: "#555555"}[right]
-    return (
-        f'<div role="status" aria-live="polite" style="border-left:4px solid {colour};'
-        f'padding:0.2em 0.6em;margin-top:0.2em">{html.escape(text)}</div>'
-    )
 
 
 # --- practice questions -------------------------------------------------------------------------

@@ -140,10 +140,10 @@ class PracticeQuestion:
 
     def _on_check(self, _button: Any = None) -> None:
         if self._choices.value is None:
-            self._feedback.value = _feedback_html(NO_CHOICE, None)
+            self._feedback.value = feedback_html(NO_CHOICE, None)
             return
         right = self._choices.value == self.correct
-        self._feedback.value = _feedback_html(self.check(self._choices.value), right)
+        self._feedback.value = feedback_html(self.check(self._choices.value), right)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         """Show the widget; front ends without widgets fall back to the plain text."""
@@ -152,7 +152,7 @@ class PracticeQuestion:
         return bundle
 
 
-def _feedback_html(text: str, right: bool | None) -> str:
+def feedback_html(text: str, right: bool | None) -> str:
     """Feedback in words first (not colour alone), announced to screen readers."""
     colour = {True: "#009E73", False: "#D55E00", None: "#555555"}[right]
     return (
