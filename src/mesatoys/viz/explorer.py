@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 
 from mesatoys.envs.features import check_radius
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.viz.display import ShowsWidget
 from mesatoys.viz.maze_plots import (
     FEATURE_LABELS,
     SPLIT_NAMES,
@@ -57,7 +58,7 @@ def radius_label(radius: int | None) -> str:
     return f"within {radius} cell{'s' if radius != 1 else ''}"
 
 
-class GoalMisgeneralizationExplorer:
+class GoalMisgeneralizationExplorer(ShowsWidget):
     """Browse learned agents and their paths across alpha, seed, view radius and level.
 
     Args:
@@ -361,12 +362,6 @@ class GoalMisgeneralizationExplorer:
                 "* path, X where it stopped.",
             ]
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        """Show the widget; front ends without widgets fall back to the text summary."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text_summary()
-        return bundle
 
 
 def legend_html(view_area: bool) -> str:

@@ -29,7 +29,6 @@ import html
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -42,6 +41,7 @@ from mesatoys.envs.features import corner_cells
 from mesatoys.envs.hand_mazes import ALLOWED, HAND_MAZES, maze_art, parse_maze
 from mesatoys.envs.maze import LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.viz.display import ShowsWidget
 from mesatoys.viz.maze_plots import draw_maze, level_ascii, pct, render_png
 from mesatoys.viz.palette import OKABE_ITO, color
 from mesatoys.viz.practice import PracticeQuestion
@@ -372,7 +372,7 @@ EDITOR_RULES = (
 _STYLE = "<style>.mesatoys-maze-art textarea{font-family:monospace;line-height:1.15}</style>"
 
 
-class MazeEditor:
+class MazeEditor(ShowsWidget):
     """Choose or draw a maze; watch the planner and the lookup table play it.
 
     Args:
@@ -526,12 +526,6 @@ class MazeEditor:
         if self.match is None:
             return f"Maze editor: cannot play this maze: {self.error}."
         return "Maze editor. " + match_text(self.match)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        """Show the widget; front ends without widgets fall back to the text summary."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text_summary()
-        return bundle
 
 
 def _same_art(a: str, b: str | None) -> bool:

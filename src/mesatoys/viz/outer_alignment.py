@@ -46,6 +46,7 @@ from mesatoys.envs.boat_race import (
     render_ascii,
 )
 from mesatoys.experiments import specification_gaming as sg
+from mesatoys.viz.display import ShowsWidget
 from mesatoys.viz.palette import OKABE_ITO
 from mesatoys.viz.practice import PracticeQuestion, feedback_html
 
@@ -365,7 +366,7 @@ def track_size_figure(comparison: sg.TrackSizeComparison) -> Figure:
 # --- an explorer of the toy ---------------------------------------------------------------------
 
 
-class BoatRaceExplorer:
+class BoatRaceExplorer(ShowsWidget):
     """Pick a reward, a track size and an agent; see its route and both numbers.
 
     Redrawing runs value iteration on the new track (milliseconds) and renders one
@@ -515,11 +516,6 @@ class BoatRaceExplorer:
                 "they pay), B the boat at the end.",
             ]
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text_summary()
-        return bundle
 
 
 def _compress(cells: np.ndarray, shown: int = 20) -> str:
@@ -680,7 +676,7 @@ class SortingFeedback:
         return self.text
 
 
-class FailureModeExercise:
+class FailureModeExercise(ShowsWidget):
     """Sort short scenarios into four failure modes, with an explanation for each.
 
     Each scenario gets a dropdown (Tab to it, then the arrow keys to choose); the
@@ -793,10 +789,6 @@ class FailureModeExercise:
         ]
         return "\n".join(lines)
 
-    def text_fallback(self) -> None:
-        """Print :meth:`text` (for front ends without widgets)."""
-        print(self.text())
-
     @property
     def widget(self):
         """The ipywidgets view (built once)."""
@@ -834,10 +826,8 @@ class FailureModeExercise:
             f"{feedback.total}.</b></div>"
         )
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text()
-        return bundle
+    def _plain_text(self) -> str:
+        return self.text()
 
 
 # --- practice questions -------------------------------------------------------------------------

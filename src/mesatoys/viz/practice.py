@@ -20,6 +20,8 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
+from mesatoys.viz.display import ShowsWidget
+
 LETTERS = string.ascii_uppercase
 NO_CHOICE = "Choose an answer first."
 
@@ -30,7 +32,7 @@ def _check_text(name: str, value: object) -> str:
     return value.strip()
 
 
-class PracticeQuestion:
+class PracticeQuestion(ShowsWidget):
     """A single-choice question whose feedback explains every option.
 
     Args:
@@ -107,10 +109,6 @@ class PracticeQuestion:
         lines += ["", "(To check an answer without widgets, call .check('A'), .check('B'), ...)"]
         return "\n".join(lines)
 
-    def text_fallback(self) -> None:
-        """Print the question with its options (for front ends without widgets)."""
-        print(self.text())
-
     # --- widget ------------------------------------------------------------------------------
 
     @property
@@ -145,11 +143,8 @@ class PracticeQuestion:
         right = self._choices.value == self.correct
         self._feedback.value = feedback_html(self.check(self._choices.value), right)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        """Show the widget; front ends without widgets fall back to the plain text."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text()
-        return bundle
+    def _plain_text(self) -> str:
+        return self.text()
 
 
 def feedback_html(text: str, right: bool | None) -> str:

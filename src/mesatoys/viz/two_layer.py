@@ -49,6 +49,7 @@ from mesatoys.envs.features import (
 )
 from mesatoys.envs.maze import UNREACHABLE, LevelBatch, base_return, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.viz.display import ShowsWidget
 from mesatoys.viz.maze_plots import FEATURE_LABELS, outcome_text, trim_path
 from mesatoys.viz.palette import FEATURE_COLORS, OKABE_ITO, color
 from mesatoys.viz.practice import PracticeQuestion
@@ -740,7 +741,7 @@ def first_plans_figure(
 # --- the stepper ------------------------------------------------------------------------------
 
 
-class TwoLoopStepper:
+class TwoLoopStepper(ShowsWidget):
     """Step both loops: a generation slider (outer loop) and a sweep slider (inner loop).
 
     Inner plans are computed on first visit and cached (at most ``cache_size``); the
@@ -963,12 +964,6 @@ class TwoLoopStepper:
                 "T top-right corner.",
             ]
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        """Show the widget; front ends without widgets fall back to the text summary."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text_summary()
-        return bundle
 
 
 # --- practice questions -----------------------------------------------------------------------
