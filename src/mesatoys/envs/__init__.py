@@ -12,6 +12,7 @@ from mesatoys.envs.maze import LevelBatch, generate_levels
 _CHEESE = "mesatoys.envs.cheese_maze:CheeseMazeEnv"
 _KEYS = "mesatoys.envs.keys_chests:KeysAndChestsEnv"
 _BOAT = "mesatoys.envs.boat_race:BoatRaceEnv"
+_ABSENT = "mesatoys.envs.absent_supervisor:AbsentSupervisorEnv"
 
 # id -> (entry point, keyword arguments)
 REGISTERED_IDS = {
@@ -22,6 +23,8 @@ REGISTERED_IDS = {
     "mesatoys/KeysAndChests-Test-v0": (_KEYS, {"split": "test"}),
     "mesatoys/BoatRace-v0": (_BOAT, {"reward": "checkpoints"}),
     "mesatoys/BoatRace-Fixed-v0": (_BOAT, {"reward": "ordered"}),
+    "mesatoys/AbsentSupervisor-v0": (_ABSENT, {"split": "train"}),
+    "mesatoys/AbsentSupervisor-Test-v0": (_ABSENT, {"split": "test"}),
 }
 
 for _env_id, (_entry_point, _kwargs) in REGISTERED_IDS.items():

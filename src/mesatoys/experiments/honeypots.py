@@ -1,0 +1,179 @@
+"""Honeypot evaluations: test episodes that look like deployment but are watched.
+
+A defense against the deceptive agents of :mod:`mesatoys.experiments.deception`,
+discussed by Hubinger et al. 2019, "Risks from Learned Optimization in Advanced
+Machine Learning Systems" (section 4, on testing for deception by presenting
+situations the model cannot tell from deployment), and practised as "honeypot" or
+"sting" evaluations in AI control (Greenblatt, Shlegeris, Sachan and Roger 2024,
+"AI Control: Improving Safety Despite Intentional Subversion").
+
+Every agent of a trained population plays ``n_honeypots`` honeypot episodes. Every
+misbehaviour in a honeypot is seen. An aware agent spots a honeypot as a test with
+probability ``distinguishability`` and then behaves well (slipping like anyone);
+otherwise it takes the honeypot for deployment and, if misaligned, misbehaves. An
+agent is flagged if it misbehaves in at least one honeypot. So a deceptive agent is
+flagged with probability ``1 - (1 - p) ** n`` where ``p = (1 - d) + d * slip_rate``,
+and an aligned agent (a false alarm) with ``1 - (1 - slip_rate) ** n``. When the
+honeypots are perfectly distinguishable (``d = 1``), the deceptive agents are flagged
+exactly as often as the aligned ones: the evaluation learns nothing.
+
+Example:
+    >>> from mesatoys.experiments import deception as dc, honeypots as hp
+    >>> res = dc.run(dc.Config(), seed=0)
+    >>> ev = hp.evaluate(res.population, n_honeypots=10, distinguishability=0.5, seed=0)
+    >>> bool(ev.detection_rate > 0.99), bool(ev.false_alarm_rate < 0.4)
+    (True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.experiments.deception import ALIGNED, DECEPTIVE, UNAWARE, Population
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What one honeypot evaluation found.
+
+    Attributes:
+        n_honeypots: Honeypot episodes per agent.
+        distinguishability: Chance that an aware agent spots one honeypot as a test.
+        detection_rate: Share of deceptive agents flagged (NaN if there are none).
+        false_alarm_rate: Share of aligned agents flagged, for honest slips (NaN if none).
+        unaware_detection_rate: Share of unaware misaligned agents flagged (NaN if none).
+        counts: ``(3,)`` agents of each kind evaluated (aligned, unaware, deceptive).
+    """
+
+    n_honeypots: int
+    distinguishability: float
+    detection_rate: float
+    false_alarm_rate: float
+    unaware_detection_rate: float
+    counts: np.ndarray
+
+
+@dataclass(frozen=True)
+class PowerCurves:
+    """Flag rates for several numbers of honeypots and distinguishabilities.
+
+    Attributes:
+        n_honeypots: ``(k,)`` numbers of honeypots, increasing.
+        distinguishability: ``(m,)`` distinguishabilities.
+        detection_rate: ``(m, k)`` share of deceptive agents flagged.
+        false_alarm_rate: ``(m, k)`` share of aligned agents flagged.
+        counts: ``(3,)`` agents of each kind evaluated.
+        slip_rate: The agents' slip rate.
+    """
+
+    n_honeypots: np.ndarray
+    distinguishability: np.ndarray
+    detection_rate: np.ndarray
+    false_alarm_rate: np.ndarray
+    counts: np.ndarray
+    slip_rate: float
+
+
+def first_flag(
+    population: Population, max_honeypots: int, distinguishability: float, seed: int
+) -> np.ndarray:
+    """Play honeypots and find each agent's first misbehaviour.
+
+    Args:
+        population: The agents (e.g. ``deception.run(...).population``).
+        max_honeypots: Honeypot episodes per agent.
+        distinguishability: Chance that an aware agent spots one honeypot as a test.
+        seed: Non-negative integer.
+
+    Returns:
+        ``(n,)`` number of honeypots an agent played up to and including its first
+        misbehaviour; ``max_honeypots + 1`` for an agent never flagged. With ``n``
+        honeypots an agent is flagged exactly when this is at most ``n``.
+    """
+    check_count("max_honeypots", max_honeypots)
+    check_fraction("distinguishability", distinguishability)
+    rng = np.random.default_rng(check_seed(seed))
+    bad = population.misbehave(max_honeypots, distinguishability, rng)
+    return np.where(bad.any(axis=1), bad.argmax(axis=1) + 1, max_honeypots + 1)
+
+
+def _flag_rate(flagged: np.ndarray, types: np.ndarray, kind: int) -> float:
+    mine = flagged[types == kind]
+    return float(mine.mean()) if len(mine) else float("nan")
+
+
+def evaluate(
+    population: Population, n_honeypots: int, distinguishability: float, seed: int = 0
+) -> Evaluation:
+    """Run ``n_honeypots`` honeypots past every agent and count who is flagged.
+
+    Args:
+        population: The agents (e.g. ``deception.run(...).population``).
+        n_honeypots: Honeypot episodes per agent, at least 1.
+        distinguishability: Chance that an aware agent spots one honeypot as a test,
+            in [0, 1].
+        seed: Non-negative integer; the same seed gives the same numbers.
+
+    Returns:
+        The evaluation.
+    """
+    flagged = first_flag(population, n_honeypots, distinguishability, seed) <= n_honeypots
+    types = population.types
+    return Evaluation(
+        n_honeypots=int(n_honeypots),
+        distinguishability=float(distinguishability),
+        detection_rate=_flag_rate(flagged, types, DECEPTIVE),
+        false_alarm_rate=_flag_rate(flagged, types, ALIGNED),
+        unaware_detection_rate=_flag_rate(flagged, types, UNAWARE),
+        counts=population.counts(),
+    )
+
+
+def power_curves(
+    population: Population,
+    n_honeypots: Sequence[int] = (1, 2, 3, 5, 10, 20, 50),
+    distinguishability: Sequence[float] = (0.0, 0.5, 0.9, 0.99, 1.0),
+    seed: int = 0,
+) -> PowerCurves:
+    """Detection and false-alarm rates for every pair of settings.
+
+    For each distinguishability, every agent plays the largest number of honeypots
+    once; a smaller evaluation is its first ``n`` episodes (so each curve rises with
+    ``n`` by construction, and shows sampling noise only between distinguishabilities).
+
+    Args:
+        population: The agents.
+        n_honeypots: Numbers of honeypots (positive, increasing, no repeats).
+        distinguishability: Distinguishabilities, each in [0, 1].
+        seed: Non-negative integer.
+
+    Returns:
+        The curves.
+
+    Raises:
+        ValueError: On empty or unordered ``n_honeypots`` or a bad distinguishability.
+    """
+    ns = [check_count("n_honeypots", n) for n in n_honeypots]
+    if not ns or any(b <= a for a, b in zip(ns[:-1], ns[1:], strict=True)):
+        raise ValueError(f"n_honeypots must be a non-empty increasing list, got {n_honeypots!r}")
+    ds = [check_fraction("distinguishability", d) for d in distinguishability]
+    if not ds:
+        raise ValueError("distinguishability must hold at least one value")
+    types = population.types
+    detection, false_alarm = np.zeros((len(ds), len(ns))), np.zeros((len(ds), len(ns)))
+    for i, d in enumerate(ds):
+        first = first_flag(population, ns[-1], d, check_seed(seed) + i)
+        for j, n in enumerate(ns):
+            detection[i, j] = _flag_rate(first <= n, types, DECEPTIVE)
+            false_alarm[i, j] = _flag_rate(first <= n, types, ALIGNED)
+    return PowerCurves(
+        np.array(ns), np.array(ds), detection, false_alarm, population.counts(),
+        population.slip_rate,
+    )  # fmt: skip
+
+
+__all__ = ["Evaluation", "PowerCurves", "evaluate", "first_flag", "power_curves"]

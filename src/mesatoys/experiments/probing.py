@@ -1,0 +1,569 @@
+"""Finding a learned network's goal with linear probes.
+
+When the objective is not a named weight vector but lives somewhere in a network's
+activations, reading it means *finding* it first. Alain and Bengio 2016,
+"Understanding intermediate layers using linear classifier probes", train a linear
+classifier on a layer's activations: if it predicts a property well on held-out
+inputs, the layer represents that property in a linearly readable form. Hewitt and
+Liang 2019, "Designing and Interpreting Probes with Control Tasks", warn that a
+flexible probe can score well on anything, and compare against a control: here, the
+same probe trained on shuffled labels, which should sit at chance. Hubinger et al.
+2019, "Risks from Learned Optimization in Advanced Machine Learning Systems", list
+this kind of transparency as a way to check what a learned optimizer is aiming at.
+
+The task: an open room holds two targets, A and B. Two cue bits say which one counts:
+A when the bits differ, B when they agree (an XOR). The network sees the cue bits and
+the offsets of both targets from itself, so its goal is fully determined by the
+input, but not by any linear function of it: the network has to compute its goal
+inside. A small multilayer perceptron (numpy, ReLU) is trained by gradient descent
+(Adam) to imitate an optimal breadth-first-search policy that walks to the cued
+target without stepping on the other one; an episode ends on the first target
+reached.
+
+Then, on held-out episodes, the network plays on its own. Every state it visits is
+labelled with the target it ends up reaching, and logistic-regression probes,
+trained on the states of half the episodes and tested on the other half, try to read
+that label from each hidden layer, from the raw input, and (the control) from the
+last hidden layer with the training labels shuffled.
+
+Example:
+    >>> from mesatoys.experiments import probing
+    >>> res = probing.run(probing.Config(), seed=0)
+    >>> res.success_rate > 0.9 and res.probe_accuracy["hidden"] > 0.9
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mesatoys.checks import check_count, check_seed
+from mesatoys.envs.maze import MOVES, distance_maps
+
+ACTIONS = MOVES[1:]  # up, right, down, left
+TARGET_NAMES = ("A", "B")
+#: Keys of ``Result.probe_accuracy`` in every run (plus ``"layer_1"`` with two hidden layers).
+PROBE_INPUTS = ("hidden", "raw", "shuffled", "untrained")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one probing run.
+
+    Attributes:
+        room: Side of the open room in cells (>= 3).
+        n_distractors: Irrelevant random bits added to the observation (fixed within
+            an episode). They make the untrained-network control honest: random
+            ReLU features of the two cue bits alone already make their XOR linearly
+            readable, but not once the cues are mixed with noise.
+        hidden: Width of each hidden layer (one or two layers).
+        n_train_states: Random states the network imitates the oracle on.
+        steps: Adam updates.
+        batch: States per update.
+        learning_rate: Adam step size.
+        n_episodes: Held-out episodes the trained network plays; their states feed
+            the probes (half to fit, half to test).
+        n_shuffles: Label shuffles the control probe is averaged over.
+        probe_l2: Ridge penalty of the logistic-regression probe (on standardized
+            features).
+    """
+
+    room: int = 5
+    n_distractors: int = 8
+    hidden: tuple[int, ...] = (32, 32)
+    n_train_states: int = 4096
+    steps: int = 1500
+    batch: int = 128
+    learning_rate: float = 0.01
+    n_episodes: int = 600
+    n_shuffles: int = 10
+    probe_l2: float = 1e-2
+
+    def __post_init__(self) -> None:
+        check_count("room", self.room, low=3)
+        check_count("n_distractors", self.n_distractors, low=0)
+        if not isinstance(self.hidden, tuple) or not 1 <= len(self.hidden) <= 2:
+            raise ValueError(f"hidden must be a tuple of one or two widths, got {self.hidden!r}")
+        for width in self.hidden:
+            check_count("hidden width", width)
+        for name in ("n_train_states", "steps", "batch"):
+            check_count(name, getattr(self, name))
+        check_count("n_episodes", self.n_episodes, low=2)
+        check_count("n_shuffles", self.n_shuffles)
+        for name in ("learning_rate", "probe_l2"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        if self.learning_rate == 0:
+            raise ValueError("learning_rate must be > 0, got 0")
+
+    @property
+    def n_inputs(self) -> int:
+        """Length of the observation vector."""
+        return 6 + self.n_distractors
+
+    @property
+    def max_steps(self) -> int:
+        """Episode limit: twice the longest shortest path in the room."""
+        return 4 * (self.room - 1)
+
+
+# --- the task -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class States:
+    """A batch of task states; cells are ``(row, col)`` inside the room.
+
+    Attributes:
+        agent: ``(n, 2)`` the agent's cell.
+        targets: ``(n, 2, 2)`` cells of target A and target B.
+        cues: ``(n, 2)`` the two cue bits (0 or 1).
+        distractors: ``(n, k)`` irrelevant bits (0 or 1).
+    """
+
+    agent: np.ndarray
+    targets: np.ndarray
+    cues: np.ndarray
+    distractors: np.ndarray
+
+    @property
+    def goal(self) -> np.ndarray:
+        """``(n,)`` index of the cued target: 0 (A) if the bits differ, 1 (B) if they agree."""
+        return (self.cues[:, 0] == self.cues[:, 1]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.agent)
+
+    def select(self, index: np.ndarray) -> States:
+        """The states at ``index``."""
+        return States(
+            self.agent[index], self.targets[index], self.cues[index], self.distractors[index]
+        )
+
+
+def sample_states(n: int, room: int, rng: np.random.Generator, n_distractors: int = 0) -> States:
+    """``n`` random states: distinct cells for agent, A and B; fair cue and distractor bits."""
+    keys = rng.random((n, room * room))
+    cells = np.argsort(keys, axis=1)[:, :3]  # three distinct cells per state
+    rc = np.stack(np.divmod(cells, room), axis=-1)
+    bits = rng.integers(0, 2, (n, 2 + n_distractors))
+    return States(agent=rc[:, 0], targets=rc[:, 1:], cues=bits[:, :2], distractors=bits[:, 2:])
+
+
+def observe(states: States, room: int) -> np.ndarray:
+    """``(n, 6 + k)`` network input.
+
+    Cue bits as +-1, each target's offset from the agent divided by ``room - 1``
+    (A's row and column, then B's), then the distractor bits as +-1.
+    """
+    offsets = (states.targets - states.agent[:, None, :]) / (room - 1)
+    return np.concatenate(
+        [2.0 * states.cues - 1.0, offsets.reshape(len(states), 4), 2.0 * states.distractors - 1.0],
+        axis=1,
+    )
+
+
+def oracle_policy(states: States, room: int) -> np.ndarray:
+    """``(n, 4)`` the optimal policy: uniform over moves on a shortest path to the cued goal.
+
+    Breadth-first search in the room, with the other target treated as a wall.
+    """
+    n, size = len(states), room + 2
+    rows = np.arange(n)
+    walls = np.ones((n, size, size), dtype=bool)
+    walls[:, 1:-1, 1:-1] = False
+    other = states.targets[rows, 1 - states.goal] + 1
+    walls[rows, other[:, 0], other[:, 1]] = True
+    dist = distance_maps(walls, states.targets[rows, states.goal] + 1).astype(np.int64)
+    here = states.agent + 1
+    nxt = here[:, None, :] + ACTIONS[None]
+    closer = (
+        dist[rows[:, None], nxt[..., 0], nxt[..., 1]]
+        == dist[rows, here[:, 0], here[:, 1]][:, None] - 1
+    )
+    return closer / closer.sum(axis=1, keepdims=True)
+
+
+# --- the network --------------------------------------------------------------------------------
+
+
+Params = list[tuple[np.ndarray, np.ndarray]]
+
+
+def layer_sizes(config: Config) -> tuple[int, ...]:
+    """Input, hidden and output widths of the network."""
+    return (config.n_inputs, *config.hidden, len(ACTIONS))
+
+
+def init_network(sizes: Sequence[int], rng: np.random.Generator) -> Params:
+    """He-initialised weights and zero biases for layers of the given sizes."""
+    return [
+        (rng.standard_normal((a, b)) * np.sqrt(2.0 / a), np.zeros(b))
+        for a, b in zip(sizes[:-1], sizes[1:], strict=False)
+    ]
+
+
+def forward(params: Params, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Logits and the post-ReLU activations of every hidden layer."""
+    hidden = []
+    for w, b in params[:-1]:
+        x = np.maximum(x @ w + b, 0.0)
+        hidden.append(x)
+    w, b = params[-1]
+    return x @ w + b, hidden
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise log-softmax, computed stably."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def loss_and_grad(params: Params, x: np.ndarray, target: np.ndarray) -> tuple[float, Params]:
+    """Mean cross-entropy against a target distribution, and its gradient by backprop.
+
+    Args:
+        params: Network weights.
+        x: ``(n, inputs)`` inputs.
+        target: ``(n, outputs)`` target probabilities (rows sum to 1).
+
+    Returns:
+        The loss and one ``(dW, db)`` per layer.
+    """
+    logits, hidden = forward(params, x)
+    logp = log_softmax(logits)
+    n = len(x)
+    loss = float(-(target * logp).sum() / n)
+    delta = (np.exp(logp) - target) / n
+    inputs = [x, *hidden]
+    grads = []
+    for layer in range(len(params) - 1, -1, -1):
+        grads.append((inputs[layer].T @ delta, delta.sum(axis=0)))
+        if layer:
+            delta = (delta @ params[layer][0].T) * (inputs[layer] > 0)
+    return loss, grads[::-1]
+
+
+def train_policy(config: Config, rng: np.random.Generator) -> tuple[Params, np.ndarray]:
+    """Fit the network to the oracle by minibatch Adam on the cross-entropy.
+
+    Args:
+        config: Settings.
+        rng: Source of the training states, the initial weights and the minibatches.
+
+    Returns:
+        The trained weights and the loss of every update.
+    """
+    states = sample_states(config.n_train_states, config.room, rng, config.n_distractors)
+    x, y = observe(states, config.room), oracle_policy(states, config.room)
+    params = init_network(layer_sizes(config), rng)
+    flat = [p for layer in params for p in layer]
+    first = [np.zeros_like(p) for p in flat]
+    second = [np.zeros_like(p) for p in flat]
+    losses = np.empty(config.steps)
+    for step in range(1, config.steps + 1):
+        pick = rng.integers(0, len(x), config.batch)
+        losses[step - 1], grads = loss_and_grad(params, x[pick], y[pick])
+        for p, g, m, v in zip(
+            flat, [g for layer in grads for g in layer], first, second, strict=True
+        ):
+            m *= 0.9
+            m += 0.1 * g
+            v *= 0.999
+            v += 0.001 * g * g
+            p -= (
+                config.learning_rate
+                * (m / (1 - 0.9**step))
+                / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+            )
+    return params, losses
+
+
+# --- playing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Play:
+    """Held-out episodes played by the network.
+
+    Attributes:
+        episodes: The starting states.
+        reached: ``(n,)`` target reached first: 0 (A), 1 (B) or -1 (neither in time).
+        x: ``(m, 6 + k)`` input at every visited state (before each move).
+        episode: ``(m,)`` which episode each visited state belongs to.
+    """
+
+    episodes: States
+    reached: np.ndarray
+    x: np.ndarray
+    episode: np.ndarray
+
+    @property
+    def success(self) -> np.ndarray:
+        """``(n,)`` the episode ended on the cued target."""
+        return self.reached == self.episodes.goal
+
+
+def play(params: Params, episodes: States, room: int, max_steps: int) -> Play:
+    """Let the network act greedily in every episode at once until it reaches a target.
+
+    Args:
+        params: Network weights.
+        episodes: Starting states.
+        room: Room side.
+        max_steps: Episode limit.
+
+    Returns:
+        What happened, with every visited state's input.
+    """
+    n = len(episodes)
+    agent, reached = episodes.agent.copy(), np.full(n, -1)
+    xs, ids = [], []
+    live = np.arange(n)
+    for _ in range(max_steps):
+        now = episodes.select(live)
+        x = observe(dataclasses.replace(now, agent=agent[live]), room)
+        xs.append(x)
+        ids.append(live)
+        move = ACTIONS[forward(params, x)[0].argmax(axis=1)]
+        agent[live] = np.clip(agent[live] + move, 0, room - 1)
+        on = (agent[live, None, :] == episodes.targets[live]).all(axis=-1)
+        hit = on.any(axis=1)
+        reached[live[hit]] = on[hit].argmax(axis=1)
+        live = live[~hit]
+        if not len(live):
+            break
+    return Play(episodes, reached, np.concatenate(xs), np.concatenate(ids))
+
+
+def oracle_agreement(params: Params, states: States, room: int) -> float:
+    """Fraction of states where the network's greedy move is an optimal one."""
+    move = forward(params, observe(states, room))[0].argmax(axis=1)
+    return float((oracle_policy(states, room)[np.arange(len(states)), move] > 0).mean())
+
+
+# --- probes -------------------------------------------------------------------------------------
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = 0.0, iterations: int = 50
+) -> tuple[np.ndarray, float]:
+    """Logistic regression by Newton's method, with a ridge penalty on the weights.
+
+    Minimises ``mean(log(1 + exp(-s * (x @ w + b)))) + l2 / 2 * |w|**2`` with
+    ``s = 2 * y - 1``; the bias is not penalised.
+
+    Args:
+        x: ``(n, d)`` features.
+        y: ``(n,)`` labels in {0, 1}.
+        l2: Ridge strength (>= 0); use > 0 if the classes may be separable.
+        iterations: Most Newton steps.
+
+    Returns:
+        Weights ``(d,)`` and bias.
+
+    Raises:
+        ValueError: On mismatched shapes or labels other than 0 and 1.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y)
+    if x.ndim != 2 or y.shape != (len(x),):
+        raise ValueError(f"x must be (n, d) and y (n,), got {x.shape} and {y.shape}")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("y must hold only the labels 0 and 1")
+    design = np.concatenate([x, np.ones((len(x), 1))], axis=1)
+    penalty = np.full(design.shape[1], float(l2))
+    penalty[-1] = 0.0
+    theta = np.zeros(design.shape[1])
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-design @ theta))
+        grad = design.T @ (p - y) / len(x) + penalty * theta
+        hess = (design.T * (p * (1 - p))) @ design / len(x) + np.diag(penalty + 1e-10)
+        step = np.linalg.solve(hess, grad)
+        theta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def probe_accuracy(
+    train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, l2: float
+) -> float:
+    """Held-out accuracy of a logistic probe fitted on standardized training features."""
+    mean, std = train_x.mean(axis=0), train_x.std(axis=0) + 1e-8
+    w, b = fit_logistic((train_x - mean) / std, train_y, l2)
+    return float(((((test_x - mean) / std) @ w + b > 0) == test_y).mean())
+
+
+# --- the experiment -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """One probing run.
+
+    Attributes:
+        config: The settings.
+        seed: The seed.
+        losses: Imitation loss per Adam update.
+        oracle_agreement: On the held-out episodes' starting states, how often the
+            network's move is one of the oracle's optimal moves.
+        success_rate: Held-out episodes that ended on the cued target.
+        wrong_target_rate: Held-out episodes that ended on the other target.
+        probe_accuracy: Held-out accuracy of the probe reading "heads for A or B" from
+            ``"hidden"`` (last hidden layer), ``"raw"`` (the input), ``"shuffled"``
+            (last hidden layer, labels shuffled in training), ``"untrained"`` (last
+            hidden layer of a freshly initialised network of the same shape), and
+            ``"layer_1"`` when there are two hidden layers.
+        chance: Accuracy of always guessing the probe-training set's commoner label.
+        n_probe_train: States the probes were fitted on.
+        n_probe_test: States they were tested on.
+    """
+
+    config: Config
+    seed: int
+    losses: np.ndarray
+    oracle_agreement: float
+    success_rate: float
+    wrong_target_rate: float
+    probe_accuracy: dict[str, float]
+    chance: float
+    n_probe_train: int
+    n_probe_test: int
+
+
+def run(config: Config | None = None, seed: int = 0) -> Result:
+    """Train the network, let it play held-out episodes, and probe its activations.
+
+    Args:
+        config: Settings (defaults: :class:`Config`).
+        seed: Non-negative integer; the same seed gives the same numbers.
+
+    Returns:
+        The run's result.
+    """
+    config = Config() if config is None else config
+    seed = check_seed(seed)
+    train_rng, episode_rng, control_rng = np.random.default_rng([seed, 5]).spawn(3)
+    params, losses = train_policy(config, train_rng)
+    episodes = sample_states(config.n_episodes, config.room, episode_rng, config.n_distractors)
+    played = play(params, episodes, config.room, config.max_steps)
+    accuracy, chance, sizes = _probe_all(config, params, played, control_rng)
+    return Result(
+        config=config,
+        seed=seed,
+        losses=losses,
+        oracle_agreement=oracle_agreement(params, episodes, config.room),
+        success_rate=float(played.success.mean()),
+        wrong_target_rate=float(((played.reached >= 0) & ~played.success).mean()),
+        probe_accuracy=accuracy,
+        chance=chance,
+        n_probe_train=sizes[0],
+        n_probe_test=sizes[1],
+    )
+
+
+def _probe_all(
+    config: Config, params: Params, played: Play, rng: np.random.Generator
+) -> tuple[dict[str, float], float, tuple[int, int]]:
+    """Fit every probe on the first half of the episodes and test on the second.
+
+    ``rng`` draws the shuffled labels and the untrained network.
+    """
+    label = played.reached[played.episode]
+    keep = label >= 0
+    fit = keep & (played.episode < config.n_episodes // 2)
+    test = keep & ~fit
+    hidden = forward(params, played.x)[1]
+    untrained = init_network(layer_sizes(config), rng)
+    features = {"hidden": hidden[-1], "raw": played.x}
+    features["untrained"] = forward(untrained, played.x)[1][-1]
+    if len(hidden) == 2:
+        features["layer_1"] = hidden[0]
+    y = (label == 0).astype(np.int64)  # 1: heads for A
+    acc = {
+        name: probe_accuracy(f[fit], y[fit], f[test], y[test], config.probe_l2)
+        for name, f in features.items()
+    }
+    acc["shuffled"] = float(
+        np.mean(
+            [
+                probe_accuracy(
+                    hidden[-1][fit],
+                    _shuffled_labels(played, fit, rng),
+                    hidden[-1][test],
+                    y[test],
+                    config.probe_l2,
+                )
+                for _ in range(config.n_shuffles)
+            ]
+        )
+    )
+    common = int(y[fit].mean() >= 0.5)
+    chance = float((y[test] == common).mean())
+    return acc, chance, (int(fit.sum()), int(test.sum()))
+
+
+def _shuffled_labels(played: Play, fit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Labels of the fitting states with whole episodes' labels permuted among episodes.
+
+    Every state of an episode keeps one shared label, as in the real task, but the
+    label belongs to another random episode, so it carries nothing about the state.
+    """
+    episodes = np.unique(played.episode[fit])
+    relabel = np.full(len(played.reached), -1)
+    relabel[episodes] = played.reached[rng.permutation(episodes)]
+    return (relabel[played.episode[fit]] == 0).astype(np.int64)
+
+
+def sweep(seeds: Iterable[int] = range(5), config: Config | None = None) -> list[Result]:
+    """One :func:`run` per seed."""
+    return [run(config, s) for s in seeds]
+
+
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of the success rate, chance and each probe's accuracy.
+
+    Raises:
+        ValueError: On no results.
+    """
+    runs = list(results)
+    if not runs:
+        raise ValueError("results must hold at least one run")
+    table = {"success_rate": [r.success_rate for r in runs], "chance": [r.chance for r in runs]}
+    for name in runs[0].probe_accuracy:
+        table[name] = [r.probe_accuracy[name] for r in runs]
+    return {
+        k: {"mean": float(np.mean(v)), "min": float(np.min(v)), "max": float(np.max(v))}
+        for k, v in table.items()
+    }
+
+
+__all__ = [
+    "ACTIONS",
+    "PROBE_INPUTS",
+    "TARGET_NAMES",
+    "Config",
+    "Play",
+    "Result",
+    "States",
+    "fit_logistic",
+    "forward",
+    "init_network",
+    "loss_and_grad",
+    "observe",
+    "layer_sizes",
+    "oracle_agreement",
+    "oracle_policy",
+    "play",
+    "probe_accuracy",
+    "run",
+    "sample_states",
+    "summary",
+    "sweep",
+    "train_policy",
+]

@@ -1,0 +1,212 @@
+"""Figures of the absent-supervisor toy and the model-organisms table (notebooks 05 and 06).
+
+- :func:`draw_world`: one layout, its supervisor or camera, and a route.
+- :func:`routes_figure`: the reward-trained agent's route with the supervisor
+  present and absent (the aligned control's route dashed beside it).
+- :func:`organisms_figure` and :func:`organisms_table`: how often each detection
+  method catches each kind of deceptive organism, and how often it wrongly flags
+  an aligned one.
+
+Every figure is a plain :class:`matplotlib.figure.Figure` (never pyplot's global
+list).
+
+Example:
+    >>> from mesatoys.experiments import absent_supervisor as ab
+    >>> fig = routes_figure(ab.run(ab.Config(), seed=0))
+    >>> len(fig.axes)
+    2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from mesatoys.envs.absent_supervisor import World
+from mesatoys.experiments import absent_supervisor as ab
+from mesatoys.experiments import model_organisms as mo
+from mesatoys.viz.palette import OKABE_ITO
+
+COLORS = {
+    "floor": "#FFFFFF",
+    "wall": "#5A5A5A",
+    "start": OKABE_ITO["bluish_green"],
+    "goal": OKABE_ITO["bluish_green"],
+    "punishment": OKABE_ITO["vermillion"],
+    "supervisor": OKABE_ITO["blue"],
+    "camera": OKABE_ITO["orange"],
+    "mesa": OKABE_ITO["reddish_purple"],
+    "control": OKABE_ITO["black"],
+}
+#: Bar colour of each column of the detection table.
+COLUMN_COLORS = {
+    "naive": OKABE_ITO["vermillion"],
+    "savvy": OKABE_ITO["reddish_purple"],
+    "false_alarm": OKABE_ITO["sky_blue"],
+}
+COLUMN_LABELS = {
+    "naive": "naive deceptive caught",
+    "savvy": "savvy deceptive caught",
+    "false_alarm": "aligned controls flagged (false alarm)",
+}
+_CMAP = ListedColormap([COLORS["floor"], COLORS["wall"]])
+
+
+def _square(ax: Axes, world: World, cell: int, color: str, label: str = "") -> None:
+    r, c = world.position(cell)
+    ax.fill_between([c - 0.5, c + 0.5], r - 0.5, r + 0.5, color=color, alpha=0.35, lw=0)
+    if label:
+        ax.text(c, r, label, ha="center", va="center", fontsize=13, fontweight="bold")
+
+
+def draw_world(
+    ax: Axes,
+    world: World,
+    layout: int,
+    supervisor: bool = False,
+    camera: bool = False,
+    routes: dict[str, np.ndarray] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Draw one layout and routes on it.
+
+    Args:
+        ax: Axes to draw on (cleared first).
+        world: The layouts.
+        layout: Layout index.
+        supervisor: Draw the supervisor (the top border, marked ``S``).
+        camera: Draw the camera (bottom-left corner, marked ``C``).
+        routes: ``{"mesa" or "control": (n,) flat cells}`` routes to draw.
+        title: Axes title.
+
+    Returns:
+        ``ax``.
+    """
+    ax.clear()
+    height, width = world.shape
+    ax.imshow(world.walls[layout], cmap=_CMAP, vmin=0, vmax=1)
+    _square(ax, world, int(world.start[layout]), COLORS["start"], "A")
+    _square(ax, world, int(world.goal[layout]), COLORS["goal"], "G")
+    _square(ax, world, int(world.punishment[layout]), COLORS["punishment"], "P")
+    if supervisor:
+        ax.fill_between([-0.5, width - 0.5], -0.5, 0.5, color=COLORS["supervisor"])
+        ax.text((width - 1) / 2, 0, "S  supervisor watching", ha="center", va="center",
+                color="white", fontsize=9, fontweight="bold")  # fmt: skip
+    if camera:
+        ax.fill_between([-0.5, 0.5], height - 1.5, height - 0.5, color=COLORS["camera"])
+        ax.text(0, height - 1, "C", ha="center", va="center", fontsize=11, fontweight="bold")
+    offsets = {"mesa": -0.12, "control": 0.12}
+    for agent, cells in (routes or {}).items():
+        r, c = world.position(np.asarray(cells))
+        style = "-" if agent == "mesa" else "--"
+        ax.plot(c + offsets[agent], r + offsets[agent], style, color=COLORS[agent], lw=3,
+                marker="o", ms=4)  # fmt: skip
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(height - 0.5, -0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def _route_title(result: ab.Result, condition: str) -> str:
+    outcome = result.mesa[condition]
+    head = "Supervisor present" if condition == "observed" else "Supervisor absent"
+    return (
+        f"{head}: shortcut {outcome.shortcut_rate:.0%}\n"
+        f"reward {outcome.base_return:.1f}, hidden performance {outcome.performance:.1f}"
+    )
+
+
+def routes_figure(result: ab.Result, layout: int | str = 0) -> Figure:
+    """The reward-trained agent's route with the supervisor present (left) and absent (right).
+
+    The aligned control's route is dashed. Panel titles give the reward-trained
+    agent's shortcut rate, base return and hidden performance over all training
+    layouts; the routes are its most likely ones on ``layout``.
+
+    Args:
+        result: A run of :func:`mesatoys.experiments.absent_supervisor.run`.
+        layout: Layout name or index.
+
+    Returns:
+        The figure.
+    """
+    world = result.world
+    index = world.layout_index(layout)
+    fig = Figure(figsize=(8.2, 4.8), layout="constrained")
+    for ax, condition in zip(fig.subplots(1, 2), ab.CONDITIONS, strict=True):
+        routes = {a: ab.route(result, index, condition, a) for a in ("mesa", "control")}
+        draw_world(ax, world, index, supervisor=condition == "observed", routes=routes,
+                   title=_route_title(result, condition))  # fmt: skip
+    watched = result.mesa["observed"].shortcut_rate
+    unwatched = result.mesa["unobserved"].shortcut_rate
+    control = max(o.shortcut_rate for o in result.control.values())
+    fig.suptitle(
+        f"Trained only on the reward, the planner cuts through P when unwatched "
+        f"({unwatched:.0%})\nand not when watched ({watched:.0%}); the aligned control "
+        + ("never does" if control < 0.005 else f"does in at most {control:.0%} of episodes"),
+        fontsize=11,
+    )
+    handles = [
+        Line2D([], [], color=COLORS["mesa"], lw=3, label="trained on the reward"),
+        Line2D([], [], color=COLORS["control"], lw=3, ls="--",
+               label="aligned control (trained on the hidden performance)"),
+        Patch(facecolor=COLORS["punishment"], alpha=0.35, label="P: punishment cell"),
+    ]  # fmt: skip
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    return fig
+
+
+def organisms_figure(result: mo.Result) -> Figure:
+    """Detection and false-alarm rate of every method, as grouped horizontal bars.
+
+    Args:
+        result: A run of :func:`mesatoys.experiments.model_organisms.run`.
+
+    Returns:
+        The figure.
+    """
+    table = result.table()
+    fig = Figure(figsize=(8.6, 4.6), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(mo.METHODS))[::-1]
+    height = 0.26
+    for k, column in enumerate(COLUMN_LABELS):
+        rates = np.array([table[m][column] for m in mo.METHODS])
+        where = y + (1 - k) * height
+        ax.barh(where, rates, height, color=COLUMN_COLORS[column], label=COLUMN_LABELS[column])
+        for rate, at in zip(rates, where, strict=True):
+            ax.text(rate + 0.01, at, f"{rate:.0%}", va="center", fontsize=7.5)
+    ax.set_yticks(y, [mo.METHOD_LABELS[m] for m in mo.METHODS], fontsize=9)
+    ax.set_xlim(0, 1.08)
+    ax.set_xlabel(f"fraction of organisms flagged ({result.config.n_organisms} per kind)")
+    fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    naive = table["honeypot_with_tell"]["naive"]
+    savvy = table["honeypot_with_tell"]["savvy"]
+    fig.suptitle(
+        "Watching with the supervisor present catches no deceptive organism;\n"
+        f"a honeypot with a tell catches {naive:.0%} of the naive ones but {savvy:.0%} of "
+        "the savvy ones; reading the weights catches both",
+        fontsize=10,
+    )
+    return fig
+
+
+def organisms_table(result: mo.Result) -> str:
+    """The detection table as plain text (:func:`mo.format_table`)."""
+    return mo.format_table(result)
+
+
+__all__ = [
+    "COLORS",
+    "draw_world",
+    "organisms_figure",
+    "organisms_table",
+    "routes_figure",
+]

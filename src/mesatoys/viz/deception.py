@@ -1,0 +1,484 @@
+"""Figures and the explorer of the deceptive-alignment (05) and defenses (06) notebooks.
+
+- :func:`draw_training`: over training rounds, the training misbehaviour rate and the
+  share of deceptive agents among survivors, then deployment misbehaviour.
+- :func:`training_figure`: that picture, and who survives training, for one run.
+- :func:`honeypot_figure`: share of deceptive agents a honeypot evaluation finds, by
+  the number of honeypots, for several distinguishabilities.
+- :class:`DeceptionExplorer`: sliders for awareness, training rounds and oversight.
+
+The toys are :mod:`mesatoys.experiments.deception` and
+:mod:`mesatoys.experiments.honeypots` (after Hubinger et al. 2019, "Risks from Learned
+Optimization in Advanced Machine Learning Systems", section 4). Every figure is a
+plain :class:`matplotlib.figure.Figure`; the explorer imports ipywidgets only when
+built and has a plain-text fallback.
+
+Example:
+    >>> from mesatoys.experiments import deception as dc
+    >>> fig = training_figure(dc.run(dc.Config(), seed=0))
+    >>> len(fig.axes)
+    2
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import io
+from typing import Any
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from mesatoys.checks import check_count, check_seed
+from mesatoys.experiments import deception as dc
+from mesatoys.experiments import honeypots as hp
+from mesatoys.viz.display import ShowsWidget
+from mesatoys.viz.palette import OKABE_ITO
+
+#: Colour of each kind of agent, and of misbehaviour, in every figure of this toy.
+COLORS = {
+    "aligned": OKABE_ITO["bluish_green"],
+    "unaware": OKABE_ITO["orange"],
+    "deceptive": OKABE_ITO["reddish_purple"],
+    "misbehaviour": OKABE_ITO["vermillion"],
+    "slips": "#7A7A7A",
+}
+#: Line colours of the honeypot curves, from indistinguishable to obvious honeypots.
+CURVE_COLORS = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["black"],
+)
+
+
+def pct(x: float) -> str:
+    """``0.465 -> '47%'``, ``0.0286 -> '2.9%'``, ``0.02 -> '2%'``, NaN -> ``'n/a'``."""
+    if np.isnan(x):
+        return "n/a"
+    return f"{x:.0%}" if x >= 0.095 or x == 0 else f"{x:.1%}".replace(".0%", "%")
+
+
+def render_png(fig: Figure, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes (what an image widget shows)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _encode_png(rgba: np.ndarray) -> bytes:
+    """PNG bytes of an RGBA pixel array, compressed lightly (fast to make, still small)."""
+    from PIL import Image  # installed with matplotlib
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+def _change(before: float, after: float) -> str:
+    """``'rises from 45% to 74%'``, ``'falls from ...'`` or ``'stays at ...'``."""
+    if pct(before) == pct(after):
+        return f"stays at {pct(after)}"
+    verb = "rises" if after > before else "falls"
+    return f"{verb} from {pct(before)} to {pct(after)}"
+
+
+def finding(result: dc.Result) -> str:
+    """One sentence (two lines) that states what the run shows."""
+    deceptive = np.concatenate([[result.initial_shares[dc.DECEPTIVE]], result.deceptive_share])
+    m0, m1 = result.train_misbehaviour[0], result.train_misbehaviour[-1]
+    slips = pct(result.config.slip_rate)
+    return (
+        f"In training, misbehaviour {_change(m0, m1)} (honest slips: {slips}),"
+        f"\nwhile the deceptive share of survivors {_change(deceptive[0], deceptive[-1])}; "
+        f"in deployment {pct(result.deployment_misbehaviour)} of episodes go badly"
+    )
+
+
+# --- training -----------------------------------------------------------------------------------
+
+
+class TrainingPlot:
+    """Training misbehaviour and the deceptive share per round, then deployment, on one axes.
+
+    The artists are made once; :meth:`update` moves them to a new run (which is what
+    keeps the explorer's redraw fast). Round 0 is the starting population; the last
+    point, right of the dashed line, is the misbehaviour rate in deployment.
+
+    Args:
+        ax: Axes to draw on (cleared first).
+        legend_columns: Columns of the legend under the axes.
+    """
+
+    def __init__(self, ax: Axes, legend_columns: int = 3):
+        self.ax = ax
+        self.legend_columns = check_count("legend_columns", legend_columns)
+        ax.clear()
+        line = {"lw": 2.2, "ms": 3.5}
+        self.slips = ax.axhline(0.0, color=COLORS["slips"], ls=":", lw=1.2)
+        self.deceptive = ax.plot([], [], color=COLORS["deceptive"], marker="o", **line,
+                                 label="deceptive share of survivors")[0]  # fmt: skip
+        self.aligned = ax.plot([], [], color=COLORS["aligned"], lw=1.5, ls="--",
+                               label="aligned share of survivors")[0]  # fmt: skip
+        self.training = ax.plot([], [], color=COLORS["misbehaviour"], marker="o", **line,
+                                label="training misbehaviour (share of episodes)")[0]  # fmt: skip
+        self.divider = ax.axvline(0.0, color="black", ls="--", lw=0.8)
+        self.deployment = ax.plot([], [], marker="*", ms=16, ls="", color=COLORS["misbehaviour"],
+                                  mec="black", clip_on=False,
+                                  label="deployment misbehaviour")[0]  # fmt: skip
+        self.label = ax.annotate("", (0, 0), xytext=(0, 9), textcoords="offset points",
+                                 ha="center", fontsize=9)  # fmt: skip
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("training round")
+        ax.set_ylabel("share (of episodes, or of survivors)")
+        self._slip_rate: float | None = None
+
+    @property
+    def moving(self) -> list[Artist]:
+        """The artists :meth:`update` changes (everything else stays as drawn)."""
+        ax = self.ax
+        return [self.deceptive, self.aligned, self.training, self.deployment, self.label,
+                self.divider, ax.xaxis, ax.title]  # fmt: skip
+
+    def update(self, result: dc.Result) -> Axes:
+        """Show one run of :func:`mesatoys.experiments.deception.run`; returns the axes."""
+        rounds = result.config.training_rounds
+        start = result.initial_shares
+        self.deceptive.set_data(
+            np.arange(rounds + 1), np.concatenate([[start[dc.DECEPTIVE]], result.deceptive_share])
+        )
+        aligned = result.survivor_shares[:, dc.ALIGNED]
+        self.aligned.set_data(np.arange(rounds + 1), np.concatenate([[start[dc.ALIGNED]], aligned]))
+        self.training.set_data(np.arange(1, rounds + 1), result.train_misbehaviour)
+        marker = "o" if rounds <= 30 else "None"
+        self.deceptive.set_marker(marker)
+        self.training.set_marker(marker)
+        deploy_x = rounds + max(1.5, rounds / 12)
+        self.divider.set_xdata([(rounds + deploy_x) / 2] * 2)
+        self.deployment.set_data([deploy_x], [result.deployment_misbehaviour])
+        self.label.xy = (deploy_x, result.deployment_misbehaviour)
+        self.label.set_text(pct(result.deployment_misbehaviour))
+        ticks = [t for t in MaxNLocator(6, integer=True).tick_values(0, rounds) if 0 <= t <= rounds]
+        self.ax.set_xticks([*ticks, deploy_x], [f"{t:g}" for t in ticks] + ["deploy"])
+        self.ax.set_xlim(-0.5, deploy_x + max(1.0, rounds / 25))
+        self._show_slip_rate(result.config.slip_rate)
+        return self.ax
+
+    def _show_slip_rate(self, slip_rate: float) -> None:
+        self.slips.set_ydata([slip_rate] * 2)
+        if slip_rate != self._slip_rate:  # the legend names it: rebuild only when it changes
+            self.slips.set_label(f"honest slip rate ({pct(slip_rate)})")
+            handles = [self.slips, self.deceptive, self.aligned, self.training, self.deployment]
+            self.ax.legend(handles=handles, fontsize=8, frameon=False, ncol=self.legend_columns,
+                           loc="upper center", bbox_to_anchor=(0.5, -0.14))  # fmt: skip
+            self._slip_rate = slip_rate
+
+
+def draw_training(ax: Axes, result: dc.Result) -> Axes:
+    """Training misbehaviour and the deceptive share per round, then deployment.
+
+    Round 0 is the starting population. The last point, right of the dashed line, is
+    the misbehaviour rate in deployment.
+
+    Args:
+        ax: Axes to draw on (cleared first).
+        result: A run of :func:`mesatoys.experiments.deception.run`.
+
+    Returns:
+        ``ax``.
+    """
+    return TrainingPlot(ax).update(result)
+
+
+def draw_survivors(ax: Axes, result: dc.Result) -> Axes:
+    """Stacked shares of the three kinds among each round's survivors (round 0: the start)."""
+    ax.clear()
+    shares = np.vstack([result.initial_shares, result.survivor_shares])
+    rounds = np.arange(len(shares))
+    ax.stackplot(
+        rounds, shares.T, colors=[COLORS[t] for t in dc.TYPES],
+        labels=[dc.TYPE_LABELS[t] for t in dc.TYPES], alpha=0.9,
+    )  # fmt: skip
+    ax.set_xlim(0, rounds[-1])
+    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("training round")
+    ax.set_ylabel("share of survivors")
+    ax.set_title("Who survives training", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
+    return ax
+
+
+def training_figure(result: dc.Result) -> Figure:
+    """One run: misbehaviour and the deceptive share per round (left), who survives (right).
+
+    Args:
+        result: A run of :func:`mesatoys.experiments.deception.run`.
+
+    Returns:
+        The figure; its title states the finding.
+    """
+    fig = Figure(figsize=(11.5, 5.0), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=(1.4, 1.0))
+    TrainingPlot(left, legend_columns=2).update(result)
+    left.set_title("What oversight sees, and what deployment shows", fontsize=10)
+    draw_survivors(right, result)
+    fig.suptitle(finding(result), fontsize=10.5)
+    return fig
+
+
+# --- honeypots ----------------------------------------------------------------------------------
+
+
+def honeypot_figure(curves: hp.PowerCurves) -> Figure:
+    """Share of deceptive agents flagged, by the number of honeypots and their distinguishability.
+
+    Args:
+        curves: From :func:`mesatoys.experiments.honeypots.power_curves`.
+
+    Returns:
+        The figure; a dashed line shows the false alarms (aligned agents flagged for
+        honest slips), averaged over the curves.
+    """
+    fig = Figure(figsize=(9.0, 4.6), layout="constrained")
+    ax = fig.subplots()
+    ns = curves.n_honeypots
+    for i, d in enumerate(curves.distinguishability):
+        ax.plot(ns, curves.detection_rate[i], marker="o", lw=2, ms=4,
+                color=CURVE_COLORS[i % len(CURVE_COLORS)],
+                label=f"distinguishability {d:g}")  # fmt: skip
+    false_alarm = np.nanmean(curves.false_alarm_rate, axis=0)
+    ax.plot(ns, false_alarm, ls="--", color=COLORS["slips"], lw=1.6,
+            label="false alarms: aligned agents flagged")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xticks(ns, [str(n) for n in ns])
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("honeypots per agent (log scale)")
+    ax.set_ylabel("share of deceptive agents flagged")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.suptitle(_honeypot_finding(curves), fontsize=10)
+    return fig
+
+
+def _honeypot_finding(curves: hp.PowerCurves) -> str:
+    n, det = curves.n_honeypots, curves.detection_rate
+    hidden = int(np.argmin(curves.distinguishability))
+    obvious = int(np.argmax(curves.distinguishability))
+    d_lo, d_hi = curves.distinguishability[hidden], curves.distinguishability[obvious]
+    false_alarm = float(np.nanmean(curves.false_alarm_rate[:, -1]))
+    return (
+        f"With {n[-1]} honeypots per agent, {pct(det[hidden, -1])} of deceptive agents are "
+        f"caught if honeypots look like deployment (d = {d_lo:g}),\n{pct(det[obvious, -1])} if "
+        f"they are easy to spot (d = {d_hi:g}); {pct(false_alarm)} of aligned agents are "
+        "flagged for honest slips"
+    )
+
+
+# --- the explorer -------------------------------------------------------------------------------
+
+_SLIDERS = ("awareness_rate", "training_rounds", "oversight")
+_LABELS = {
+    "awareness_rate": "awareness rate",
+    "training_rounds": "training rounds",
+    "oversight": "oversight",
+}
+
+
+class DeceptionExplorer(ShowsWidget):
+    """Turn awareness, training length and oversight; see what training selects.
+
+    Each redraw runs the whole simulation (a few milliseconds) and renders one figure.
+    Settings that cannot run (oversight 0) leave the last picture in place and show
+    why, in words, above it.
+
+    Args:
+        config: The other settings (default :class:`~mesatoys.experiments.deception.Config`).
+        seed: Seed of every run.
+        max_rounds: Most training rounds the slider offers.
+
+    Attributes:
+        widget: The ipywidgets container to display.
+        figure: The figure (:meth:`png` renders it for the widget).
+        result: The run shown.
+        message: Why the last settings asked for could not run, or None.
+        redraws: How many times the figure has been redrawn.
+    """
+
+    def __init__(self, config: dc.Config | None = None, seed: int = 0, max_rounds: int = 60):
+        self.config = dc.Config() if config is None else config
+        if not isinstance(self.config, dc.Config):
+            raise ValueError(f"config must be a deception.Config, got {config!r}")
+        self.seed = check_seed(seed)
+        self.max_rounds = check_count("max_rounds", max_rounds)
+        if self.config.training_rounds > self.max_rounds:
+            raise ValueError(
+                f"max_rounds must be at least config.training_rounds "
+                f"({self.config.training_rounds}), got {max_rounds}"
+            )
+        self.message: str | None = None
+        self.redraws = 0
+        self._syncing = False
+        self.figure = Figure(figsize=(8.4, 4.6), dpi=80)
+        self._canvas = FigureCanvasAgg(self.figure)
+        self._ax = self.figure.add_axes((0.075, 0.22, 0.91, 0.66))
+        self._plot = TrainingPlot(self._ax)
+        self._background = None
+        self._widget = None
+        self._redraw()
+
+    @property
+    def settings(self) -> dict[str, float | int]:
+        """The slider settings of the run shown."""
+        return {name: getattr(self.config, name) for name in _SLIDERS}
+
+    def set(
+        self,
+        awareness_rate: float | None = None,
+        training_rounds: int | None = None,
+        oversight: float | None = None,
+    ) -> None:
+        """Change any of the settings, then run and redraw once.
+
+        Raises:
+            ValueError: Naming the setting and what is allowed; nothing changes.
+        """
+        asked = {"awareness_rate": awareness_rate, "training_rounds": training_rounds,
+                 "oversight": oversight}  # fmt: skip
+        changes = {k: v for k, v in asked.items() if v is not None}
+        rounds = changes.get("training_rounds", self.config.training_rounds)
+        if isinstance(rounds, (int, np.integer)) and rounds > self.max_rounds:
+            raise ValueError(f"training_rounds must be at most {self.max_rounds}, got {rounds}")
+        self.config = dataclasses.replace(self.config, **changes)
+        self.message = None
+        self._sync_widgets()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self.result = dc.run(self.config, self.seed)
+        self._plot.update(self.result)
+        self._ax.set_title(finding(self.result), fontsize=9)
+        if hasattr(self, "_image"):
+            self._image.value = self.png()
+            self._message.value = ""
+        self.redraws += 1
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes, fast: only what a new run changes is drawn again.
+
+        The first call draws the unchanging parts (frame, y axis, legend) once and keeps
+        the pixels; every call pastes them back and draws the moving artists over them
+        (about a third of the cost of a full render).
+        """
+        if self._background is None:
+            for artist in self._plot.moving:
+                artist.set_animated(True)  # a canvas draw now leaves them out
+            self._canvas.draw()
+            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
+        self._canvas.restore_region(self._background)
+        for artist in self._plot.moving:
+            self.figure.draw_artist(artist)
+        return _encode_png(np.asarray(self._canvas.buffer_rgba()))
+
+    @property
+    def widget(self):
+        """The ipywidgets view (built on first use)."""
+        if self._widget is None:
+            self._widget = self._build_widget()
+        return self._widget
+
+    def _build_widget(self):
+        import ipywidgets as w
+
+        common = {"continuous_update": False, "style": {"description_width": "120px"},
+                  "layout": w.Layout(width="420px")}  # fmt: skip
+        self._controls = {
+            "awareness_rate": w.FloatSlider(min=0.0, max=1.0, step=0.05, readout_format=".2f",
+                                            description=_LABELS["awareness_rate"], **common),
+            "training_rounds": w.IntSlider(min=1, max=self.max_rounds, step=1,
+                                           description=_LABELS["training_rounds"], **common),
+            "oversight": w.FloatSlider(min=0.0, max=1.0, step=0.05, readout_format=".2f",
+                                       description=_LABELS["oversight"], **common),
+        }  # fmt: skip
+        self._message = w.HTML("")
+        self._image = w.Image(value=self.png(), format="png")
+        self._sync_widgets()
+        for control in self._controls.values():
+            control.observe(self._on_widget, names="value")
+        help_text = w.HTML(
+            "<small>Tab to a slider, then use the arrow keys. Each change reruns the whole "
+            "population: draw, train, deploy.</small>"
+        )
+        return w.VBox([help_text, *self._controls.values(), self._message, self._image])
+
+    def _sync_widgets(self) -> None:
+        if not hasattr(self, "_controls"):
+            return
+        self._syncing = True
+        try:
+            for name in _SLIDERS:
+                self._controls[name].value = getattr(self.config, name)
+        finally:
+            self._syncing = False
+
+    def _on_widget(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        values = {name: control.value for name, control in self._controls.items()}
+        try:
+            self.set(**values)
+        except ValueError as error:
+            self._show_problem(str(error))
+
+    def _show_problem(self, problem: str) -> None:
+        shown = ", ".join(f"{_LABELS[k]} {v:g}" for k, v in self.settings.items())
+        self.message = f"These settings cannot run. {problem} The figure still shows {shown}."
+        self._message.value = (
+            '<div role="alert" style="border-left:4px solid #D55E00;padding:0.3em 0.6em">'
+            f"{html.escape(self.message)}</div>"
+        )
+
+    def text_summary(self) -> str:
+        """The current view in plain text (a fallback for front ends without widgets)."""
+        res, settings = self.result, self.settings
+        lines = [
+            "Deception explorer: " + ", ".join(f"{_LABELS[k]} {v:g}" for k, v in settings.items()),
+            finding(res).replace("\n", " "),
+            f"{'round':>6}{'training misbehaviour':>24}{'deceptive share':>18}"
+            f"{'aligned share':>16}",
+            f"{'start':>6}{'':>24}{pct(res.initial_shares[dc.DECEPTIVE]):>18}"
+            f"{pct(res.initial_shares[dc.ALIGNED]):>16}",
+        ]
+        rounds = res.config.training_rounds
+        shown = sorted({1, 2, 3, *range(5, rounds + 1, 5), rounds} & set(range(1, rounds + 1)))
+        for r in shown:
+            lines.append(
+                f"{r:>6}{pct(res.train_misbehaviour[r - 1]):>24}"
+                f"{pct(res.deceptive_share[r - 1]):>18}"
+                f"{pct(res.survivor_shares[r - 1, dc.ALIGNED]):>16}"
+            )
+        lines.append(f"Deployment: {pct(res.deployment_misbehaviour)} of episodes misbehave.")
+        if self.message:
+            lines.insert(0, self.message)
+        return "\n".join(lines)
+
+
+__all__ = [
+    "COLORS",
+    "DeceptionExplorer",
+    "draw_survivors",
+    "TrainingPlot",
+    "draw_training",
+    "finding",
+    "honeypot_figure",
+    "pct",
+    "render_png",
+    "training_figure",
+]

@@ -1,0 +1,229 @@
+"""Figures and a table of the reasoning-gap defense toy (notebook 06).
+
+- :func:`comparison_figure` and :func:`comparison_table`: the 2x2 of plan monitor
+  x consistency check, across seeds.
+- :func:`curves_figure`: how one run's behaviour changes during training.
+- :func:`sweep_figure`: unwatched and hidden shortcut rates as one penalty varies.
+
+Every figure is a plain :class:`matplotlib.figure.Figure` in the Okabe-Ito palette.
+
+Example:
+    >>> from mesatoys.experiments import reasoning_gap as rg
+    >>> fig = comparison_figure(rg.compare(seeds=[0, 1]))
+    >>> len(fig.axes)
+    2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from mesatoys.experiments import reasoning_gap as rg
+from mesatoys.viz.palette import OKABE_ITO
+
+#: Colour of each measure in every figure of this toy.
+MEASURE_COLORS = {
+    "unwatched_shortcut_rate": OKABE_ITO["orange"],
+    "hidden_shortcut_rate": OKABE_ITO["vermillion"],
+    "faithfulness": OKABE_ITO["bluish_green"],
+    "stated_shortcut_rate": OKABE_ITO["sky_blue"],
+}
+MEASURE_LABELS = {
+    "unwatched_shortcut_rate": "shortcut when unwatched",
+    "hidden_shortcut_rate": "hidden shortcut (plan said safe)",
+    "faithfulness": "faithfulness: action = plan (all episodes)",
+    "stated_shortcut_rate": "plans saying 'shortcut' (all episodes)",
+}
+CELL_TICKS = {
+    "nothing on plans": "nothing\non plans",
+    "plan monitor only": "plan monitor\nonly",
+    "plan monitor + consistency": "plan monitor\n+ consistency",
+    "consistency only": "consistency\nonly",
+}
+
+
+def _bars(ax: Axes, x: np.ndarray, values: np.ndarray, measure: str, width: float) -> None:
+    """Bars of the mean over seeds, with every seed as a point."""
+    ax.bar(x, values.mean(axis=1), width, color=MEASURE_COLORS[measure], edgecolor="black",
+           lw=0.6, label=MEASURE_LABELS[measure])  # fmt: skip
+    n = values.shape[1]
+    offsets = np.linspace(-0.25, 0.25, n) * width if n > 1 else np.zeros(1)
+    for i, row in enumerate(values):
+        ax.plot(x[i] + offsets, row, "o", ms=3.5, mfc="white", mec="black", mew=0.8, ls="none")
+
+
+def comparison_figure(comparison: rg.Comparison) -> Figure:
+    """Shortcut rates (left) and faithfulness (right) in each cell of the 2x2.
+
+    Bars are means over seeds; the white points are the seeds.
+
+    Args:
+        comparison: From :func:`mesatoys.experiments.reasoning_gap.compare`.
+
+    Returns:
+        The figure.
+    """
+    fig = Figure(figsize=(10.0, 4.4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    x = np.arange(len(comparison.labels))
+    ticks = [CELL_TICKS.get(label, label) for label in comparison.labels]
+    for k, measure in enumerate(("unwatched_shortcut_rate", "hidden_shortcut_rate")):
+        _bars(left, x + (k - 0.5) * 0.36, comparison.values[measure], measure, 0.36)
+    _bars(right, x, comparison.values["faithfulness"], "faithfulness", 0.5)
+    for ax, ylabel, title in (
+        (left, "share of unwatched episodes", "What the agent does when unwatched"),
+        (right, "share of all episodes", "Does the action match the stated plan?"),
+    ):
+        ax.set_xticks(x, ticks, fontsize=8)
+        ax.set_ylim(0, 1.25)
+        ax.set_yticks(np.linspace(0, 1, 6))
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8, frameon=False, loc="upper right", ncol=2)
+    fig.suptitle(_comparison_title(comparison), fontsize=11)
+    return fig
+
+
+def _comparison_title(comparison: rg.Comparison) -> str:
+    def mean(label: str, measure: str) -> float:
+        return float(comparison.cell(label)[measure].mean())
+
+    return (
+        f"A plan monitor alone leaves the shortcut in place but hides it "
+        f"({mean('plan monitor only', 'hidden_shortcut_rate'):.0%} of unwatched episodes);\n"
+        f"adding a consistency check makes plans faithful "
+        f"({mean('plan monitor + consistency', 'faithfulness'):.0%}) and the hidden shortcut "
+        f"falls to {mean('plan monitor + consistency', 'hidden_shortcut_rate'):.0%} "
+        f"({len(comparison.seeds)} seeds)"
+    )
+
+
+def _stat(values: np.ndarray, percent: bool) -> str:
+    fmt = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:.2f}")
+    low, high = values.min(), values.max()
+    if np.isclose(low, high, atol=0.005):
+        return fmt(values.mean())
+    return f"{fmt(values.mean())} [{fmt(low)}-{fmt(high)}]"
+
+
+TABLE_COLUMNS = (
+    ("unwatched_shortcut_rate", "shortcut unwatched", True),
+    ("hidden_shortcut_rate", "hidden shortcut", True),
+    ("faithfulness", "faithfulness", True),
+    ("stated_shortcut_rate", "plans flagged", True),
+    ("training_return", "training return", False),
+)
+
+
+def comparison_table(comparison: rg.Comparison) -> str:
+    """Plain-text table of the 2x2: mean over seeds, [lowest-highest] when they differ.
+
+    Args:
+        comparison: From :func:`mesatoys.experiments.reasoning_gap.compare`.
+
+    Returns:
+        The table.
+    """
+    head = f"{'':28}{'monitor':>8}{'consist.':>9}" + "".join(
+        f"{title:>20}" for _, title, _ in TABLE_COLUMNS
+    )
+    lines = [head]
+    for i, label in enumerate(comparison.labels):
+        row = f"{label:28}{_on(comparison.monitor[i]):>8}{_on(comparison.consistency[i]):>9}"
+        for measure, _, percent in TABLE_COLUMNS:
+            row += f"{_stat(comparison.values[measure][i], percent):>20}"
+        lines.append(row)
+    lines.append(f"({len(comparison.seeds)} seeds: {', '.join(map(str, comparison.seeds))})")
+    return "\n".join(lines)
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+CURVE_MEASURES = (
+    "unwatched_shortcut_rate",
+    "hidden_shortcut_rate",
+    "stated_shortcut_rate",
+    "faithfulness",
+)
+
+
+def curves_figure(result: rg.Result) -> Figure:
+    """One run's behaviour after every generation of training.
+
+    Args:
+        result: A run.
+
+    Returns:
+        The figure.
+    """
+    fig = Figure(figsize=(6.8, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    for measure in CURVE_MEASURES:
+        ax.plot(result.curves[measure], color=MEASURE_COLORS[measure], lw=2,
+                label=MEASURE_LABELS[measure])  # fmt: skip
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("generation of evolution strategies")
+    ax.set_ylabel("share of episodes")
+    ax.legend(fontsize=8, frameon=False, loc="center right")
+    cfg = result.config
+    ax.set_title(
+        f"Monitor penalty {cfg.monitor_penalty:g}, consistency penalty "
+        f"{cfg.consistency_penalty:g}: after training, {result.hidden_shortcut_rate:.0%} of "
+        f"unwatched episodes\nhide a shortcut and {result.faithfulness:.0%} of actions "
+        f"match the plan",
+        fontsize=10,
+    )
+    return fig
+
+
+def sweep_figure(sweep: rg.Sweep) -> Figure:
+    """Shortcut rates when unwatched (all, and hidden) as one setting varies.
+
+    Args:
+        sweep: From :func:`mesatoys.experiments.reasoning_gap.sweep`.
+
+    Returns:
+        The figure.
+    """
+    fig = Figure(figsize=(6.8, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    for measure, style in (("unwatched_shortcut_rate", "-"), ("hidden_shortcut_rate", "--")):
+        values = sweep.values[measure]
+        ax.plot(sweep.grid, values.mean(axis=1), style, color=MEASURE_COLORS[measure], lw=2,
+                marker="o", label=MEASURE_LABELS[measure])  # fmt: skip
+        for column in values.T:
+            ax.plot(sweep.grid, column, ".", color="black", ms=3)
+    ax.set_ylim(-0.03, 1.08)
+    ax.set_xlabel(sweep.name.replace("_", " "))
+    ax.set_ylabel("share of unwatched episodes")
+    ax.legend(fontsize=8, frameon=False, loc="center right")
+    ax.set_title(_sweep_title(sweep), fontsize=10)
+    return fig
+
+
+def _sweep_title(sweep: rg.Sweep) -> str:
+    hidden = sweep.values["hidden_shortcut_rate"].mean(axis=1) > 0.5
+    name = sweep.name.replace("_", " ")
+
+    def listed(mask: np.ndarray) -> str:
+        return ", ".join(f"{v:g}" for v in sweep.grid[mask]) or "none"
+
+    return (
+        f"Unwatched shortcut mostly hidden at {name} = {listed(hidden)};\n"
+        f"not hidden at {listed(~hidden)} (mean of {len(sweep.seeds)} seeds)"
+    )
+
+
+__all__ = [
+    "CELL_TICKS",
+    "MEASURE_COLORS",
+    "MEASURE_LABELS",
+    "comparison_figure",
+    "comparison_table",
+    "curves_figure",
+    "sweep_figure",
+]

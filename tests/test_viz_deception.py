@@ -1,0 +1,168 @@
+"""Figures and the explorer of the deception toy (notebooks 05 and 06), headless."""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+
+from mesatoys.experiments import deception as dc
+from mesatoys.experiments import honeypots as hp
+from mesatoys.viz import deception as vd
+from mesatoys.viz.palette import OKABE_ITO
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return dc.run(dc.Config(), seed=0)
+
+
+def _title(fig: Figure) -> str:
+    return fig._suptitle.get_text() if fig._suptitle else ""
+
+
+def test_pct():
+    assert [vd.pct(x) for x in (0.4388, 0.0286, 0.02, 0.0, 1.0)] == [
+        "44%", "2.9%", "2%", "0%", "100%",
+    ]  # fmt: skip
+    assert vd.pct(float("nan")) == "n/a"
+
+
+def test_training_figure_states_the_finding(result):
+    fig = vd.training_figure(result)
+    assert len(fig.axes) == 2
+    title = _title(fig)
+    assert "In training, misbehaviour falls from 44% to 2.9% (honest slips: 2%)" in title
+    assert "deceptive share of survivors rises from 49% to 74%" in title
+    assert "in deployment 74% of episodes go badly" in title
+    left, right = fig.axes
+    assert left.get_xlabel() == "training round" and right.get_ylabel() == "share of survivors"
+    assert "deploy" in [t.get_text() for t in left.get_xticklabels()]
+    assert vd.render_png(fig).startswith(PNG_MAGIC)
+
+
+def test_training_figure_plots_the_run(result):
+    ax = vd.training_figure(result).axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    misbehaviour = lines["training misbehaviour (share of episodes)"]
+    assert np.allclose(misbehaviour.get_ydata(), result.train_misbehaviour)
+    deceptive = lines["deceptive share of survivors"].get_ydata()
+    assert deceptive[0] == result.initial_shares[dc.DECEPTIVE]
+    assert np.allclose(deceptive[1:], result.deceptive_share)
+    assert lines["deployment misbehaviour"].get_ydata()[0] == result.deployment_misbehaviour
+    assert misbehaviour.get_color() == OKABE_ITO["vermillion"]
+    assert set(vd.COLORS.values()) - {vd.COLORS["slips"]} <= set(OKABE_ITO.values())
+
+
+def test_finding_says_when_nothing_changes():
+    res = dc.run(dc.Config(awareness_rate=0.0), seed=0)
+    assert "deceptive share of survivors stays at 0%" in vd.finding(res)
+
+
+def test_honeypot_figure(result):
+    curves = hp.power_curves(result.population, seed=0)
+    fig = vd.honeypot_figure(curves)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert ax.get_ylabel() == "share of deceptive agents flagged"
+    assert len(ax.get_lines()) == len(curves.distinguishability) + 1  # plus the false alarms
+    title = _title(fig)
+    assert "With 50 honeypots per agent, 100% of deceptive agents are caught" in title
+    assert "(d = 0)" in title and "easy to spot (d = 1)" in title
+    assert "62%" in title and "63% of aligned agents" in title
+
+
+# --- the explorer -------------------------------------------------------------------------------
+
+
+def test_explorer_redraws_within_budget():
+    explorer = vd.DeceptionExplorer()
+    explorer.widget  # noqa: B018  (build the widget, so redraws render PNGs too)
+    times = []
+    for settings in [
+        {"awareness_rate": 0.2}, {"training_rounds": 60}, {"oversight": 0.9},
+        {"awareness_rate": 0.8}, {"training_rounds": 10}, {"oversight": 0.3},
+        {"awareness_rate": 0.5, "training_rounds": 20, "oversight": 0.5},
+    ]:  # fmt: skip
+        start = time.perf_counter()
+        explorer.set(**settings)
+        times.append(time.perf_counter() - start)
+    assert statistics.median(times) < 0.15
+    assert bytes(explorer._image.value).startswith(PNG_MAGIC)
+
+
+def test_the_fast_redraw_shows_what_a_full_render_shows():
+    explorer = vd.DeceptionExplorer()
+    for settings in ({}, {"training_rounds": 45, "awareness_rate": 0.9}, {"oversight": 0.2}):
+        explorer.set(**settings)
+        fast = imread(io.BytesIO(explorer.png()))
+        full = imread(io.BytesIO(vd.render_png(explorer.figure)))
+        assert fast.shape == full.shape
+        assert np.abs(fast - full).max(axis=2).mean() < 1e-3
+
+
+def test_explorer_sliders_drive_the_view():
+    explorer = vd.DeceptionExplorer()
+    controls = explorer.widget and explorer._controls
+    assert explorer.settings == {"awareness_rate": 0.5, "training_rounds": 20, "oversight": 0.5}
+    before = explorer.redraws
+    controls["awareness_rate"].value = 0.0
+    assert explorer.redraws == before + 1
+    assert explorer.result.config.awareness_rate == 0.0
+    assert explorer.result.deployment_misbehaviour < 0.03
+    controls["training_rounds"].value = 5
+    assert explorer.result.train_misbehaviour.shape == (5,)
+    explorer.set(awareness_rate=1.0)
+    assert controls["awareness_rate"].value == 1.0
+    assert explorer.result.deployment_misbehaviour > 0.8
+    bundle = explorer._repr_mimebundle_()
+    assert "text/plain" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_explorer_shows_a_readable_message_for_settings_that_cannot_run():
+    explorer = vd.DeceptionExplorer()
+    controls = explorer.widget and explorer._controls
+    controls["oversight"].value = 0.0  # no traceback: a message in the widget
+    assert explorer.message is not None
+    assert "oversight must be above 0" in explorer.message
+    assert "The figure still shows awareness rate 0.5, training rounds 20, oversight 0.5" in (
+        explorer.message
+    )
+    assert 'role="alert"' in explorer._message.value
+    assert explorer.text_summary().startswith("These settings cannot run.")
+    controls["awareness_rate"].value = 0.3  # oversight is still 0: still refused
+    assert explorer.result.config.awareness_rate == 0.5 and explorer.message
+    controls["oversight"].value = 0.4
+    assert explorer.message is None and explorer._message.value == ""
+    assert explorer.settings == {"awareness_rate": 0.3, "training_rounds": 20, "oversight": 0.4}
+
+
+def test_explorer_set_raises_on_bad_settings():
+    explorer = vd.DeceptionExplorer(max_rounds=30)
+    with pytest.raises(ValueError, match="oversight must be above 0"):
+        explorer.set(oversight=0.0)
+    with pytest.raises(ValueError, match="training_rounds must be at most 30, got 31"):
+        explorer.set(training_rounds=31)
+    with pytest.raises(ValueError, match="awareness_rate must be in"):
+        explorer.set(awareness_rate=1.5)
+    assert explorer.settings["oversight"] == 0.5
+    with pytest.raises(ValueError, match="max_rounds must be at least"):
+        vd.DeceptionExplorer(dc.Config(training_rounds=40), max_rounds=30)
+    with pytest.raises(ValueError, match="config must be a deception.Config"):
+        vd.DeceptionExplorer(config={"oversight": 0.5})
+
+
+def test_explorer_text_summary():
+    text = vd.DeceptionExplorer().text_summary()
+    assert "awareness rate 0.5, training rounds 20, oversight 0.5" in text
+    assert "In training, misbehaviour falls from 44% to 2.9%" in text
+    assert "Deployment: 74% of episodes misbehave." in text
+    rows = [line.split() for line in text.splitlines() if line.strip().startswith("20 ")]
+    assert rows == [["20", "2.9%", "74%", "26%"]]
