@@ -198,6 +198,38 @@ def organisms_figure(result: mo.Result) -> Figure:
     return fig
 
 
+_AGENT_ROWS = (("mesa", "trained on the reward"), ("control", "control (hidden performance)"))
+
+
+def results_table(result: ab.Result) -> str:
+    """Behaviour, reward and hidden performance per agent and condition, and the objectives.
+
+    Args:
+        result: One absent-supervisor run.
+
+    Returns:
+        Plain text: one row per agent and condition (shortcut rate, base return, hidden
+        performance, best possible return), then each agent's learned weights.
+    """
+    head = f"{'agent':<30}{'supervisor':>11}{'shortcut':>10}{'reward':>9}{'hidden':>9}{'best':>7}"
+    lines = [head, "-" * len(head)]
+    for agent, label in _AGENT_ROWS:
+        outcomes = getattr(result, agent)
+        for condition in ab.CONDITIONS:
+            o = outcomes[condition]
+            present = "present" if condition == "observed" else "absent"
+            lines.append(
+                f"{label:<30}{present:>11}{o.shortcut_rate:>10.0%}{o.base_return:>9.1f}"
+                f"{o.performance:>9.1f}{result.best_return[condition]:>7.0f}"
+            )
+    lines.append("")
+    for agent, label in _AGENT_ROWS:
+        weights = getattr(result, f"{agent}_objective")
+        shown = ", ".join(f"{name} {value:+.2f}" for name, value in weights.items())
+        lines.append(f"{label}: {shown}")
+    return "\n".join(lines)
+
+
 def organisms_table(result: mo.Result) -> str:
     """The detection table as plain text (:func:`mo.format_table`)."""
     return mo.format_table(result)
@@ -208,5 +240,6 @@ __all__ = [
     "draw_world",
     "organisms_figure",
     "organisms_table",
+    "results_table",
     "routes_figure",
 ]
