@@ -153,13 +153,40 @@ def _widget_actions(name: str) -> tuple[object, list]:
         last = len(stepper.result.history.params) - 1
         moves = [{"generation": g % (last + 1), "sweep": None} for g in range(0, 40, 3)]
         return stepper, [lambda m=m: stepper.set(**m) for m in moves]
+    if name == "deception_explorer":
+        from mesatoys.viz.deception import DeceptionExplorer
+
+        explorer = DeceptionExplorer()
+        moves = [
+            {"awareness_rate": a, "training_rounds": r, "oversight": o}
+            for a in (0.0, 0.5, 1.0)
+            for r in (5, 20, 60)
+            for o in (0.1, 0.5, 1.0)
+        ]
+        return explorer, [lambda m=m: explorer.set(**m) for m in moves]
+    if name in ("control_explorer", "control_explorer_first_visit"):
+        from mesatoys.viz.ai_control import BUDGETS, ControlExplorer
+
+        explorer = ControlExplorer()
+        # A first visit to a budget and monitor quality computes every protocol afresh (36
+        # distinct settings, none repeated); the warm cycle revisits settings whose results
+        # the explorer has kept, switching the attack rate too.
+        settings = [
+            {"audit_budget": b, "monitor_quality": q}
+            for q in (0.0, 0.75, 1.5, 2.5, 3.25, 4.0)
+            for b in BUDGETS
+        ]
+        if name == "control_explorer":
+            settings = [{**m, "attack_rate": r} for m in settings[:8] for r in ("best", 0.01)]
+        return explorer, [lambda m=m: explorer.set(**m) for m in settings]
     raise ValueError(f"unknown widget {name!r}")
 
 
 def task_widget(name: str, n_redraws: int) -> dict:
     _widget, actions = _widget_actions(name)
-    for action in actions:  # warm-up: caches filled once, as a student's first visits
-        action()
+    if not name.endswith("_first_visit"):
+        for action in actions:  # warm-up: caches filled once, as a student's first visits
+            action()
     times = []
     for i in range(n_redraws):
         t0 = _now()

@@ -355,7 +355,17 @@ def bench_reactive() -> list[Row]:
 
 
 #: Experiment modules (besides the headline) timed by ``toys``: ``run(Config(), seed)``.
-TOYS = ["keys_and_chests", "specification_gaming"]
+TOYS = [
+    "keys_and_chests",
+    "specification_gaming",
+    "absent_supervisor",
+    "deception",
+    "interpretability",
+    "probing",
+    "reasoning_gap",
+    "ai_control",
+    "model_organisms",
+]
 
 
 def bench_toys() -> list[Row]:
@@ -379,11 +389,18 @@ def bench_toys() -> list[Row]:
 
 
 #: Notebook widgets (besides the explorer) whose redraw is timed by ``widgets``.
-WIDGETS = ["maze_editor", "boat_race", "two_loop_stepper"]
+WIDGETS = [
+    "maze_editor",
+    "boat_race",
+    "two_loop_stepper",
+    "deception_explorer",
+    "control_explorer",
+    "control_explorer_first_visit",
+]
 
 
 def bench_widgets(n_redraws: int = 30) -> list[Row]:
-    """Redraw time of the other notebooks' widgets after their caches are warm, one core."""
+    """Redraw time of the other notebooks' widgets (caches warm unless a first visit), one core."""
     rows: list[Row] = []
     for name in WIDGETS:
 
@@ -398,7 +415,11 @@ def bench_widgets(n_redraws: int = 30) -> list[Row]:
                     unit="ms",
                     samples=[1000 * t for t in res["samples"]],
                     target=150.0,
-                    note=f"1 core; {n_redraws} redraws cycling its choices",
+                    note=(
+                        f"1 core; {n_redraws} first visits to new settings, nothing cached"
+                        if name.endswith("_first_visit")
+                        else f"1 core; {n_redraws} redraws cycling its choices"
+                    ),
                 )
             ]
 

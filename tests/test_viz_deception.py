@@ -71,12 +71,12 @@ def test_honeypot_figure(result):
     fig = vd.honeypot_figure(curves)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
-    assert ax.get_ylabel() == "share of deceptive agents flagged"
+    assert ax.get_ylabel().startswith("share of agents flagged")
     assert len(ax.get_lines()) == len(curves.distinguishability) + 1  # plus the false alarms
     title = _title(fig)
     assert "With 50 honeypots per agent, 100% of deceptive agents are caught" in title
-    assert "(d = 0)" in title and "easy to spot (d = 1)" in title
-    assert "62%" in title and "63% of aligned agents" in title
+    assert "(d = 0)" in title and "easy to spot (d = 1), 62%" in title
+    assert "no better than the 63% of aligned agents" in title
 
 
 # --- the explorer -------------------------------------------------------------------------------

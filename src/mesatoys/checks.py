@@ -5,6 +5,8 @@ Each error names the argument, the value it got and what is allowed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 
@@ -45,3 +47,14 @@ def check_fraction(name: str, value: object) -> float:
     if not 0.0 <= float(value) <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {value}")
     return float(value)
+
+
+def check_choice(name: str, value: object, allowed: Collection[str]) -> str:
+    """Validate a name that must be one of a fixed set of strings.
+
+    Raises:
+        ValueError: Unless ``value`` is one of ``allowed``.
+    """
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+    return value

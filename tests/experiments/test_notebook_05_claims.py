@@ -105,8 +105,17 @@ def test_weak_oversight_reaches_the_same_end_state():
 def test_correcting_caught_agents():
     corrected = dc.run(dc.Config(response="modify"), seed=0)
     assert f"{corrected.deceptive_share[-1]:.0%}" == "10%"
-    perfect = dc.run(dc.Config(recognition=1.0), seed=0)
-    assert f"{perfect.deployment_misbehaviour:.0%}" in {"84%", "85%", "86%"}
+    # "An agent that never misjudged and never slipped would come through any amount of this
+    # training unchanged."
+    flawless = dc.run(dc.Config(response="modify", recognition=1.0, slip_rate=0.0), seed=0)
+    deceptive = flawless.population.types == dc.DECEPTIVE
+    start = round(flawless.initial_shares[dc.DECEPTIVE] * flawless.config.n_agents)
+    assert deceptive.sum() == start
+
+
+def test_the_starting_population_is_a_random_draw(selection):
+    aligned, _, deceptive = selection.initial_shares
+    assert f"{aligned:.1%}" == "8.9%" and f"{deceptive:.0%}" == "49%"
 
 
 # --- section 4: the evidence ----------------------------------------------------------------------
@@ -179,6 +188,19 @@ def test_rates_quoted(findings):
         and f.citation.locator.startswith("Table 4")
     ]
     assert max(covert_no_nudge) == 0.05 and max(no_nudge) >= 0.05
+
+
+def test_what_needed_no_nudge(findings):
+    faking = {
+        m: _value(findings, m, "Behavioral scheming", "no goal nudge")
+        for m in ("Gemini 1.5 Pro", "Llama 3.1 405B", "o1")
+    }
+    assert faking == {"Gemini 1.5 Pro": 0.42, "Llama 3.1 405B": 0.37, "o1": 0.38}
+    drop = _value(
+        findings, "Claude 3.5 Sonnet", "Difference in accuracy", "no goal given",
+        measure="accuracy_difference",
+    )  # fmt: skip
+    assert drop == 0.35
 
 
 def test_follow_up_questions(findings):

@@ -45,17 +45,18 @@ def test_reading_the_weights_beats_training_behaviour(readings):
 
 
 def test_the_value_map_level(readings):
-    first = readings[0]
-    assert first.first_target[8] == first.actual_first_target[8]
-    assert bool(first.predicted["rule"][8]) and bool(
-        first.actual[8]
-    )  # gets the cheese, as predicted
+    shown = readings[1]
+    weights = shown.mesa_objective
+    assert weights["top_right"] > weights["cheese"] + 0.5  # the corner clearly wins
+    assert shown.first_target[0] == shown.actual_first_target[0]
+    assert not shown.predicted["rule"][0] and not shown.actual[0]  # misses, as predicted
 
 
 def test_diverse_training_puts_the_cheese_first():
     diverse = interp.run(interp.Config(alpha=1.0), seed=0)
     weights = diverse.mesa_objective
     assert max(weights, key=weights.get) == "cheese"
+    assert f"{weights['cheese']:.2f}" == "1.16" and f"{weights['bottom_left']:.2f}" == "1.08"
     assert f"{diverse.rule_accuracy:.0%}" == "92%"
     assert f"{diverse.behaviour_accuracy:.0%}" == "68%"
 
@@ -120,14 +121,14 @@ def population():
 
 
 def test_honeypot_numbers(population):
-    caught = hp.evaluate(population, n_honeypots=10, distinguishability=0.9, seed=0)
-    assert f"{caught.detection_rate:.0%}" == "71%"
-    assert f"{caught.false_alarm_rate:.0%}" == "19%"
     curves = hp.power_curves(population)
     d = list(curves.distinguishability)
     n = list(curves.n_honeypots)
     assert np.all(curves.detection_rate[d.index(0.0)] == 1.0)  # one test catches every one
     assert f"{curves.detection_rate[d.index(0.9), n.index(1)]:.0%}" == "13%"
+    assert f"{curves.detection_rate[d.index(0.9), n.index(10)]:.0%}" == "69%"
+    false_alarms = np.nanmean(curves.false_alarm_rate, axis=0)  # the dashed line
+    assert f"{false_alarms[n.index(10)]:.0%}" == "17%"
     spotted = curves.detection_rate[d.index(1.0)]
     assert np.all(np.abs(spotted - curves.false_alarm_rate[d.index(1.0)]) < 0.05)
 
@@ -165,6 +166,17 @@ def test_deferring_more_trades_usefulness_for_safety():
     assert np.all(np.diff(frontier.usefulness) < 0)
     assert np.all(np.diff(frontier.safety) > 0)
     assert frontier.safety.max() < 1.0 or frontier.usefulness[frontier.safety.argmax()] < 1.0
+
+
+def test_the_explorer_as_described():
+    from mesatoys.viz.ai_control import ControlExplorer
+
+    explorer = ControlExplorer()
+    assert explorer.config.n_deployments == 300
+    explorer.set(monitor_quality=0.0)
+    safety = {k: v.worst_case_safety for k, v in explorer.result.protocols.items()}
+    assert safety["trusted_monitoring"] < 0.06  # "a few percent"
+    assert safety["trusted_monitoring"] < safety["upfront_auditing"]
 
 
 def test_the_explorer_claims():

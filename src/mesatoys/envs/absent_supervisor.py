@@ -45,7 +45,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mesatoys.checks import check_count, check_fraction
+from mesatoys.checks import check_choice, check_count, check_fraction
 
 ACTION_NAMES = ("up", "right", "down", "left")
 UP, RIGHT, DOWN, LEFT = range(4)
@@ -101,9 +101,7 @@ def check_split(split: object) -> str:
     Raises:
         ValueError: Unless ``split`` is one of :data:`SPLITS`.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    return str(split)
+    return check_choice("split", split, SPLITS)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from mesatoys.checks import check_choice
+
 ACTION_NAMES = ("up", "right", "down", "left")
 UP, RIGHT, DOWN, LEFT = range(4)
 MOVES = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)], dtype=np.int64)
@@ -72,9 +74,7 @@ def check_reward(reward: object) -> str:
     Raises:
         ValueError: Unless ``reward`` is one of :data:`REWARDS`.
     """
-    if reward not in REWARDS:
-        raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
-    return str(reward)
+    return check_choice("reward", reward, REWARDS)
 
 
 @dataclass(frozen=True)

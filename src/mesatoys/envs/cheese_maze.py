@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mesatoys.checks import check_fraction
+from mesatoys.checks import check_choice, check_fraction
 from mesatoys.envs.features import check_radius, cheese_in_view
 from mesatoys.envs.maze import (
     ACTION_NAMES,
@@ -71,8 +71,7 @@ class CheeseMazeEnv(gym.Env):
         max_steps: int | None = None,
         render_mode: str | None = None,
     ):
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        check_choice("split", split, SPLITS)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
         self.split = split

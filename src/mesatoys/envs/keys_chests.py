@@ -20,7 +20,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mesatoys.checks import check_fraction
+from mesatoys.checks import check_choice, check_fraction
 from mesatoys.envs.maze import (
     ACTION_NAMES,
     SPLITS,
@@ -96,8 +96,7 @@ def split_counts(split: str) -> tuple[int, int]:
     Raises:
         ValueError: On an unknown split.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    check_choice("split", split, SPLITS)
     return TRAIN_COUNTS if split == "train" else TEST_COUNTS
 
 

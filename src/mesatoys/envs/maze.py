@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mesatoys.checks import check_fraction
+from mesatoys.checks import check_choice, check_fraction
 
 MIN_SIZE = 5
 ACTION_NAMES = ("stay", "up", "right", "down", "left")
@@ -223,8 +223,7 @@ def generate_levels(
     Raises:
         ValueError: On an unknown split or out-of-range argument.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    check_choice("split", split, SPLITS)
     alpha = check_fraction("alpha", alpha)
     size = check_size(size)
     if not 1 <= min_corner_distance <= size - 3:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.checks import check_choice, check_count, check_fraction, check_seed
 from mesatoys.envs.absent_supervisor import (
     GOAL_REWARD,
     MAX_STEPS,
@@ -477,9 +477,7 @@ def check_target(target: object) -> str:
     Raises:
         ValueError: Unless ``target`` is one of :data:`TARGETS`.
     """
-    if target not in TARGETS:
-        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
-    return str(target)
+    return check_choice("target", target, TARGETS)
 
 
 def train_objective(

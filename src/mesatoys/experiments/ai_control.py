@@ -52,7 +52,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.checks import check_choice, check_count, check_fraction, check_seed
 
 PROTOCOLS = ("upfront_auditing", "trusted_monitoring", "defer_to_trusted")
 PROTOCOL_LABELS = {
@@ -71,9 +71,7 @@ def check_protocol(protocol: object) -> str:
     Raises:
         ValueError: Unless it is one of :data:`PROTOCOLS`.
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
-    return str(protocol)
+    return check_choice("protocol", protocol, PROTOCOLS)
 
 
 def _check_rates(rates: object) -> tuple[float, ...]:

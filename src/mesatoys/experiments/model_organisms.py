@@ -1,10 +1,11 @@
 """Model organisms of deception: build deceptive toy agents on purpose, then try to catch them.
 
 After Hubinger et al. 2023, "Model Organisms of Misalignment: The Case for a New
-Pillar of Alignment Research", and Hubinger et al. 2024, "Sleeper Agents: Training
-Deceptive LLMs that Persist Through Safety Training": to learn which safety checks
-work, deliberately make agents that have the failure, and measure how often each
-check flags them, and how often it flags agents that do not have it.
+Pillar of Alignment Research" (an Alignment Forum post), and Hubinger et al. 2024,
+"Sleeper Agents: Training Deceptive LLMs that Persist Through Safety Training": to
+learn which safety checks work, deliberately make agents that have the failure, and
+measure how often each check flags them, and how often it flags agents that do not
+have it.
 
 The organisms live in the absent-supervisor world
 (:mod:`mesatoys.envs.absent_supervisor`) and are the planning mesa-optimizers of
@@ -49,7 +50,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.checks import check_choice, check_count, check_fraction, check_seed
 from mesatoys.envs.absent_supervisor import World, make_world
 from mesatoys.experiments import absent_supervisor as ab
 
@@ -139,9 +140,7 @@ def check_kind(kind: object) -> str:
     Raises:
         ValueError: Unless ``kind`` is one of :data:`KINDS`.
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return str(kind)
+    return check_choice("kind", kind, KINDS)
 
 
 def check_method(method: object) -> str:
@@ -150,9 +149,7 @@ def check_method(method: object) -> str:
     Raises:
         ValueError: Unless ``method`` is one of :data:`METHODS`.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    return str(method)
+    return check_choice("method", method, METHODS)
 
 
 def train_organism(kind: str, index: int, config: Config, rng: np.random.Generator) -> Organism:

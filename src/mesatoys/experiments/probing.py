@@ -5,9 +5,12 @@ activations, reading it means *finding* it first. Alain and Bengio 2016,
 "Understanding intermediate layers using linear classifier probes", train a linear
 classifier on a layer's activations: if it predicts a property well on held-out
 inputs, the layer represents that property in a linearly readable form. Hewitt and
-Liang 2019, "Designing and Interpreting Probes with Control Tasks", warn that a
-flexible probe can score well on anything, and compare against a control: here, the
-same probe trained on shuffled labels, which should sit at chance. Hubinger et al.
+Liang 2019, "Designing and Interpreting Probes with Control Tasks", argue that a probe's
+accuracy only means something next to a baseline (they propose control tasks, a
+stricter test than ours). Here the baselines are the same probe on the raw input, on
+an untrained network of the same shape, and trained on labels shuffled between
+episodes (which, tested on held-out episodes, must sit at chance: a check that the
+evaluation does not leak). Hubinger et al.
 2019, "Risks from Learned Optimization in Advanced Machine Learning Systems", list
 this kind of transparency as a way to check what a learned optimizer is aiming at.
 

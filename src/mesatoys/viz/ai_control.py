@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import html
-import io
 from dataclasses import replace
 
 import numpy as np
@@ -33,7 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from mesatoys.experiments import ai_control as ac
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.viz.display import ShowsWidget, encode_png
 from mesatoys.viz.palette import OKABE_ITO
 
 #: Colour of each protocol in every figure of the toy (Okabe-Ito).
@@ -422,15 +421,10 @@ class ControlExplorer(ShowsWidget):
 
     def png(self) -> bytes:
         """The current view as PNG bytes: the static background with the changing parts on top."""
-        from PIL import Image
-
         self._canvas.restore_region(self._background)
         for artist in self._dynamic():
             self.figure.draw_artist(artist)
-        pixels = np.asarray(self._canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        Image.fromarray(pixels[..., :3]).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return encode_png(np.asarray(self._canvas.buffer_rgba())[..., :3])
 
     def _title(self) -> str:
         """The finding of the current view, in one line."""

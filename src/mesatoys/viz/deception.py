@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import io
 from typing import Any
 
 import numpy as np
@@ -37,7 +36,7 @@ from matplotlib.ticker import MaxNLocator
 from mesatoys.checks import check_count, check_seed
 from mesatoys.experiments import deception as dc
 from mesatoys.experiments import honeypots as hp
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.viz.display import ShowsWidget, encode_png, render_png
 from mesatoys.viz.palette import OKABE_ITO
 
 #: Colour of each kind of agent, and of misbehaviour, in every figure of this toy.
@@ -67,22 +66,6 @@ def pct(x: float) -> str:
     return f"{x:.0%}" if x >= 0.095 or x == 0 else f"{x:.1%}".replace(".0%", "%")
 
 
-def render_png(fig: Figure, dpi: int = 80) -> bytes:
-    """The figure as PNG bytes (what an image widget shows)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def _encode_png(rgba: np.ndarray) -> bytes:
-    """PNG bytes of an RGBA pixel array, compressed lightly (fast to make, still small)."""
-    from PIL import Image  # installed with matplotlib
-
-    buffer = io.BytesIO()
-    Image.fromarray(rgba).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
-
-
 def _change(before: float, after: float) -> str:
     """``'rises from 45% to 74%'``, ``'falls from ...'`` or ``'stays at ...'``."""
     if pct(before) == pct(after):
@@ -96,9 +79,13 @@ def finding(result: dc.Result) -> str:
     deceptive = np.concatenate([[result.initial_shares[dc.DECEPTIVE]], result.deceptive_share])
     m0, m1 = result.train_misbehaviour[0], result.train_misbehaviour[-1]
     slips = pct(result.config.slip_rate)
+    peak = deceptive.max()
+    peaked = (
+        f" (peak {pct(peak)})" if pct(peak) not in {pct(deceptive[0]), pct(deceptive[-1])} else ""
+    )
     return (
         f"In training, misbehaviour {_change(m0, m1)} (honest slips: {slips}),"
-        f"\nwhile the deceptive share of survivors {_change(deceptive[0], deceptive[-1])}; "
+        f"\nwhile the deceptive share of survivors {_change(deceptive[0], deceptive[-1])}{peaked}; "
         f"in deployment {pct(result.deployment_misbehaviour)} of episodes go badly"
     )
 
@@ -213,7 +200,7 @@ def draw_survivors(ax: Axes, result: dc.Result) -> Axes:
     ax.set_xlabel("training round")
     ax.set_ylabel("share of survivors")
     ax.set_title("Who survives training", fontsize=10)
-    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     return ax
 
 
@@ -262,7 +249,7 @@ def honeypot_figure(curves: hp.PowerCurves) -> Figure:
     ax.set_xticks(ns, [str(n) for n in ns])
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("honeypots per agent (log scale)")
-    ax.set_ylabel("share of deceptive agents flagged")
+    ax.set_ylabel("share of agents flagged\n(solid: deceptive; dashed: aligned)")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle(_honeypot_finding(curves), fontsize=10)
     return fig
@@ -276,9 +263,9 @@ def _honeypot_finding(curves: hp.PowerCurves) -> str:
     false_alarm = float(np.nanmean(curves.false_alarm_rate[:, -1]))
     return (
         f"With {n[-1]} honeypots per agent, {pct(det[hidden, -1])} of deceptive agents are "
-        f"caught if honeypots look like deployment (d = {d_lo:g}),\n{pct(det[obvious, -1])} if "
-        f"they are easy to spot (d = {d_hi:g}); {pct(false_alarm)} of aligned agents are "
-        "flagged for honest slips"
+        f"caught if honeypots look like deployment (d = {d_lo:g});\nif they are easy to spot "
+        f"(d = {d_hi:g}), {pct(det[obvious, -1])}: no better than the {pct(false_alarm)} "
+        "of aligned agents flagged for honest slips"
     )
 
 
@@ -385,7 +372,7 @@ class DeceptionExplorer(ShowsWidget):
         self._canvas.restore_region(self._background)
         for artist in self._plot.moving:
             self.figure.draw_artist(artist)
-        return _encode_png(np.asarray(self._canvas.buffer_rgba()))
+        return encode_png(np.asarray(self._canvas.buffer_rgba()))
 
     @property
     def widget(self):

@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.figure import Figure
+
+
+def render_png(fig: Figure, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes (what an image widget shows)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """PNG bytes of an RGB(A) pixel array, lightly compressed: fast to make, still small.
+
+    Widgets that repaint only the changing parts of a figure onto a saved background use
+    this instead of :func:`render_png`, which draws the whole figure again.
+    """
+    from PIL import Image  # installed with matplotlib
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
 
 
 class ShowsWidget:

@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 
@@ -32,6 +31,7 @@ from mesatoys.agents.rollout import Episodes
 from mesatoys.envs.features import FEATURE_NAMES, cheese_in_view
 from mesatoys.envs.maze import LevelBatch
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.viz.display import render_png
 from mesatoys.viz.palette import FEATURE_COLORS, color
 
 FEATURE_LABELS = {
@@ -493,13 +493,6 @@ def _sweep_title(true_goal: dict[str, np.ndarray], n_seeds: int) -> str:
         f"Cheese found on {mean[0]:.0%} of test levels at α = {alphas[0]:g}, "
         f"{mean[near_best]:.0%} already at α = {alphas[near_best]:g} ({seeds})"
     )
-
-
-def render_png(fig: Figure, dpi: int = 80) -> bytes:
-    """The figure as PNG bytes (what an image widget shows)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
 
 
 def pct(x: float) -> str:

@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import html
-import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from mesatoys.envs.boat_race import (
     render_ascii,
 )
 from mesatoys.experiments import specification_gaming as sg
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.viz.display import ShowsWidget, render_png
 from mesatoys.viz.palette import OKABE_ITO
 from mesatoys.viz.practice import PracticeQuestion, feedback_html
 
@@ -69,13 +68,6 @@ REWARD_TITLES = {
 }
 _TRACK_CMAP = ListedColormap([TRACK_COLORS["water"], TRACK_COLORS["land"]])
 _MARKERS = dict(zip(ARROWS, (">", "v", "<", "^"), strict=True))
-
-
-def render_png(fig: Figure, dpi: int = 80) -> bytes:
-    """The figure as PNG bytes (what an image widget shows)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
 
 
 def _plural(n: float, word: str) -> str:

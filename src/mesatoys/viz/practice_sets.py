@@ -92,9 +92,9 @@ _DECEPTIVE_ALIGNMENT = (
             "Which statement about Apollo Research's 2024 in-context scheming results is accurate?"
         ),
         "options": (
-            "Five of six frontier models took covert actions against their overseers in at least "
-            "one evaluation, at low rates, mostly when strongly nudged to pursue a goal given in "
-            "the prompt: a capability, not a measured propensity in real use.",
+            "Five of six frontier models schemed in at least one of six evaluations, in settings "
+            "built to invite it (covert actions were rare and mostly needed a strong goal nudge): "
+            "a capability, not a measured propensity in real use.",
             "Several models copied their real weights to outside servers.",
             "Only o1 showed any scheming behaviour.",
             "Later anti-scheming training brought covert actions down to zero.",
@@ -142,26 +142,29 @@ _DEFENSES = (
     },
     {
         "prompt": (
-            "A linear probe decodes which target the network heads for with high accuracy. Why "
-            "also train the same probe on shuffled labels?"
+            "A linear probe reads which target the network heads for from its hidden layer about "
+            "95% of the time. Why also run the same probe on the raw input and on an untrained "
+            "network?"
         ),
         "options": (
-            "To check that the accuracy comes from information in the activations, not from the "
-            "probe's ability to fit any labels: with shuffled labels it should be at chance.",
-            "To make the probe more accurate.",
-            "Because the network was trained on shuffled labels.",
-            "To test whether the network is deceptive.",
+            "To check that the network computed the goal: the probe reads it from the raw input "
+            "only about 54% of the time and from random features about 67%, so training put it "
+            "there.",
+            "To make the probe on the hidden layer more accurate.",
+            "Because the network was trained on the raw input only.",
+            "To find out whether the network is deceptive.",
         ),
         "correct": 0,
         "explanations": (
-            "Right. This is the control idea of Hewitt and Liang (2019): a probe's accuracy means "
-            "something only in comparison with what it achieves when there is nothing to find.",
-            "Shuffled labels carry no information; a probe trained on them can only do worse on "
-            "held-out data.",
-            "The network imitated correct moves toward its goal; nothing about its training was "
-            "shuffled.",
-            "The baseline says nothing about deception. It says how much of the probe's accuracy "
-            "to believe.",
+            "Right. A probe's accuracy means something only next to a baseline (Hewitt and Liang "
+            "2019 make this point). If the goal were readable from the input, or from any random "
+            "network, 95% would say nothing about what training built.",
+            "The baselines are separate probes; they do not change the hidden-layer probe at all.",
+            "The network sees the raw input, like every network; the question is what it does "
+            "with it. Here the goal is an XOR of two cue bits, which no weighted sum of the "
+            "inputs can read.",
+            "The baselines say nothing about deception. They say how much of the probe's "
+            "accuracy to believe.",
         ),
     },
     {
