@@ -1,4 +1,4 @@
-"""The maze editor of notebook 02, its figures and practice questions, without a browser."""
+"""The maze editor of notebook 02 and its figures, without a browser."""
 
 from __future__ import annotations
 
@@ -293,22 +293,3 @@ def test_editor_text_area_is_monospaced_and_controls_are_labelled(editor):
     assert "mesatoys-maze-art" in editor._art._dom_classes
     assert editor._play_button.description == "Play this maze"
     assert editor._picker.description == "maze"
-
-
-# --- practice questions -----------------------------------------------------------------------
-
-
-def test_there_are_four_questions_each_with_a_correct_answer_and_explanations():
-    questions = me.mesa_optimization_questions()
-    assert len(questions) == 4
-    for q in questions:
-        assert q.check(q.correct).startswith("Correct.")
-        wrong = (q.correct + 1) % len(q.options)
-        assert q.check(wrong).startswith("Not quite.")
-        assert len(q.explanations) == len(q.options)
-
-
-def test_questions_are_built_fresh_each_time():
-    first, second = me.mesa_optimization_questions(), me.mesa_optimization_questions()
-    first[0].check("A")
-    assert second[0].attempts == []

@@ -1,4 +1,4 @@
-"""Figures, the explorer widget and practice questions, all without a browser or kernel."""
+"""Figures and the explorer widget, all without a browser or kernel."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from mesatoys.optimize import ESConfig
 from mesatoys.viz import maze_plots as mp
 from mesatoys.viz import palette
 from mesatoys.viz.explorer import GoalMisgeneralizationExplorer
-from mesatoys.viz.practice import NO_CHOICE, PracticeQuestion, inner_alignment_questions
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # Small and quick: a few generations on few levels is enough to exercise the plumbing.
@@ -441,105 +440,6 @@ def test_explorer_displays_as_widget_with_text_fallback():
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"] == ex.text_summary()
-
-
-# --- practice questions -----------------------------------------------------------------------
-
-
-def _question():
-    return PracticeQuestion(
-        "Which optimizer sees the base objective?",
-        ["The outer one", "The inner one", "Neither"],
-        correct=0,
-        explanations=["It is trained on it.", "It has its own.", "One of them does."],
-    )
-
-
-def test_check_gives_verdict_and_the_chosen_options_explanation():
-    q = _question()
-    assert q.check("A") == "Correct. It is trained on it."
-    assert q.check(1) == "Not quite. It has its own."
-    assert q.check("c") == "Not quite. One of them does."
-    assert q.attempts == [0, 1, 2]
-
-
-@pytest.mark.parametrize("choice", ["D", 3, -1, "AB", None, True, 1.0])
-def test_check_rejects_choices_that_name_no_option(choice):
-    with pytest.raises(ValueError, match="choice must be a letter A-C or an index 0-2"):
-        _question().check(choice)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"correct": 3}, r"correct must be in \[0, 2\]"),
-        ({"correct": "A"}, "correct must be an integer"),
-        ({"explanations": ["a", "b"]}, "one text per option"),
-        ({"explanations": ["a", "", "c"]}, r"explanations\[1\] must be a non-empty"),
-        ({"options": ["x", "x", "y"]}, "distinct"),
-        ({"options": ["only one"]}, "2 to 26"),
-        ({"options": "abc"}, "2 to 26"),
-        ({"prompt": "  "}, "prompt must be a non-empty"),
-    ],
-)
-def test_question_validates_its_inputs(kwargs, message):
-    args = {
-        "prompt": "Q?",
-        "options": ["x", "y", "z"],
-        "correct": 0,
-        "explanations": ["a", "b", "c"],
-    }
-    with pytest.raises(ValueError, match=message):
-        PracticeQuestion(**{**args, **kwargs})
-
-
-def test_widget_feedback_follows_the_check_button():
-    q = _question()
-    box = q.widget
-    choices, button, feedback = box.children[1], box.children[2], box.children[3]
-    button.click()
-    assert NO_CHOICE in feedback.value and q.attempts == []
-    choices.value = 1
-    button.click()
-    assert "Not quite." in feedback.value and "It has its own." in feedback.value
-    assert 'role="status"' in feedback.value
-    choices.value = 0
-    assert feedback.value == ""  # old feedback is not left under a new answer
-    button.click()
-    assert "Correct." in feedback.value and q.attempts == [1, 0]
-
-
-def test_widget_escapes_html_in_texts():
-    q = PracticeQuestion("Is <b> bold?", ["<i>", "no"], 1, ["a < b", "ok"])
-    q.widget.children[1].value = 0
-    q.widget.children[2].click()
-    assert "a &lt; b" in q.widget.children[3].value
-    assert "&lt;b&gt;" in q.widget.children[0].value
-
-
-def test_text_fallback_prints_the_question_without_the_answer(capsys):
-    q = _question()
-    q.text_fallback()
-    out = capsys.readouterr().out
-    assert "Which optimizer sees the base objective?" in out
-    assert "A. The outer one" in out and "C. Neither" in out
-    assert "Correct" not in out and "It is trained on it" not in out
-
-
-def test_question_displays_as_widget_with_text_fallback():
-    q = _question()
-    bundle = q._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/plain"] == q.text()
-
-
-def test_notebook_questions_are_well_formed():
-    questions = inner_alignment_questions()
-    assert len(questions) == 4
-    for q in questions:
-        assert q.check(q.correct).startswith("Correct.")
-        wrong = next(i for i in range(len(q.options)) if i != q.correct)
-        assert q.check(wrong).startswith("Not quite.")
 
 
 def test_objective_bar_chart_keeps_a_fixed_span_unless_a_weight_needs_more():

@@ -1,4 +1,4 @@
-"""Figures, widgets, the sorting exercise and practice questions of notebook 04, headless."""
+"""Figures, widgets and the sorting exercise of notebook 04, headless."""
 
 from __future__ import annotations
 
@@ -251,17 +251,3 @@ def test_exercise_rejects_bad_scenarios():
     bad = oa.Scenario("text", "laziness", "why", "source")
     with pytest.raises(ValueError, match="scenario answers must be one of"):
         oa.FailureModeExercise([bad])
-
-
-# --- practice questions -------------------------------------------------------------------------
-
-
-def test_practice_questions():
-    questions = oa.outer_alignment_questions()
-    assert len(questions) == 4
-    assert [q.correct for q in questions] == [1, 2, 0, 0]
-    for q in questions:
-        assert q.check(q.correct).startswith("Correct.")
-        wrong = (q.correct + 1) % len(q.options)
-        assert q.check(wrong).startswith("Not quite.")
-    assert questions is not oa.outer_alignment_questions()  # fresh objects every call

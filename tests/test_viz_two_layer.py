@@ -367,16 +367,3 @@ def test_stepper_displays_as_widget_with_text_fallback(trained):
     bundle = st._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"] == st.text_summary()
-
-
-# --- practice questions -----------------------------------------------------------------------
-
-
-def test_notebook_questions_are_well_formed():
-    questions = tl.two_layer_questions()
-    assert 3 <= len(questions) <= 5
-    for q in questions:
-        assert q.check(q.correct).startswith("Correct.")
-        wrong = next(i for i in range(len(q.options)) if i != q.correct)
-        assert q.check(wrong).startswith("Not quite.")
-    assert tl.two_layer_questions()[0] is not questions[0]  # fresh objects, fresh attempts

@@ -10,6 +10,8 @@ that runs in seconds on one CPU:
 - ``mesatoys.optimize``: outer optimizers that only see the base objective.
 - ``mesatoys.experiments``: one module per toy, ``run(config, seed) -> Result``.
 - ``mesatoys.viz``: matplotlib figures and ipywidgets explorers.
+- ``mesatoys.evidence``: published measurements of real models (with their sources).
+- ``mesatoys.course``: learner features beside the toys: practice questions and banks.
 
 Importing ``mesatoys`` is fast: plotting and widget libraries load only when a
 submodule that needs them is imported.

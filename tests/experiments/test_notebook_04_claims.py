@@ -9,6 +9,7 @@ here too.
 import numpy as np
 import pytest
 
+from mesatoys.course.bank import question_by_id
 from mesatoys.envs.boat_race import REWARDS, Model, make_track
 from mesatoys.experiments import specification_gaming as sg
 
@@ -147,7 +148,17 @@ def _custom_model(track, reward):
     return Model(base.next_state, reward, base.progress)
 
 
+def _says(question_id: str, phrase: str) -> bool:
+    """Whether a bank question (looked up by id) states ``phrase`` in an option or explanation."""
+    q = question_by_id(question_id)
+    return any(phrase in text for text in (*q.options, *q.explanations))
+
+
 def test_practice_q2_finish_line_and_progress_rewards():
+    qid = "outer-alignment-gameable-reward"
+    assert _says(qid, "it pays every two steps")
+    assert _says(qid, "Back and forth earns +1 and then -1: nothing")
+    assert _says(qid, "16 steps of nothing before the first payment")
     track = make_track(5)
     base = track.model("checkpoints")
     enters_start = (base.next_state // 4 == 0) & (base.progress == 1)
@@ -164,5 +175,8 @@ def test_practice_q2_finish_line_and_progress_rewards():
 
 
 def test_practice_q1_the_same_planner_races_with_the_fixed_reward():
+    qid = "outer-alignment-checkpoint-reward"
+    assert _says(qid, "the same planner races three laps")
+    assert _says(qid, "24 is the best possible return")
     assert _planner_episode("ordered").laps[0] == 3  # "races three laps"
     assert _planner_episode("checkpoints").returns[0] == 24

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from mesatoys import evidence
+from mesatoys.course.bank import load_bank, question_by_id
 from mesatoys.envs.absent_supervisor import GOAL_REWARD, MOVEMENT_REWARD, PUNISHMENT_REWARD
 from mesatoys.experiments import absent_supervisor as asv
 from mesatoys.experiments import deception as dc
-from mesatoys.viz import practice_sets
 
 pytestmark = pytest.mark.slow
 
@@ -235,9 +235,17 @@ def test_anti_scheming_numbers():
 # --- practice -----------------------------------------------------------------------------
 
 
+def _says(question_id: str, phrase: str) -> bool:
+    """Whether a bank question (looked up by id) states ``phrase`` in an option or explanation."""
+    q = question_by_id(question_id)
+    return any(phrase in text for text in (*q.options, *q.explanations))
+
+
 def test_practice_explanations_match_the_toys(supervised, selection, findings):
-    questions = practice_sets.deceptive_alignment_questions()
-    assert len(questions) == 4
+    assert len(load_bank("05_deceptive_alignment")) == 4
+    assert _says("deceptive-alignment-selection", "(0.5 by default)")
+    assert _says("deceptive-alignment-apollo-2024", "in up to 10% of runs (Claude 3 Opus)")
+    assert _says("deceptive-alignment-absent-supervisor", "it learns to avoid it both ways")
     # "The oversight probability is the same every round (0.5 by default)."
     assert dc.Config().oversight == 0.5
     # "in up to 10% of runs (Claude 3 Opus) a model copied what it believed were its weights"

@@ -9,6 +9,7 @@ population, ``ac.run(seed=0)`` and ``ac.frontier(seed=0)``, the control explorer
 import numpy as np
 import pytest
 
+from mesatoys.course.bank import load_bank, question_by_id
 from mesatoys.experiments import ai_control as ac
 from mesatoys.experiments import deception as dc
 from mesatoys.experiments import honeypots as hp
@@ -16,7 +17,6 @@ from mesatoys.experiments import interpretability as interp
 from mesatoys.experiments import model_organisms as mo
 from mesatoys.experiments import probing
 from mesatoys.experiments import reasoning_gap as rg
-from mesatoys.viz import practice_sets
 
 pytestmark = pytest.mark.slow
 
@@ -215,7 +215,14 @@ def test_the_organism_table():
 # --- practice ------------------------------------------------------------------------------------
 
 
+def _says(question_id: str, phrase: str) -> bool:
+    """Whether a bank question (looked up by id) states ``phrase`` in an option or explanation."""
+    q = question_by_id(question_id)
+    return any(phrase in text for text in (*q.options, *q.explanations))
+
+
 def test_practice_explanations_match_the_toys():
-    assert len(practice_sets.defenses_questions()) == 5
+    assert len(load_bank("06_defenses")) == 5
+    assert _says("defenses-ai-control-assumption", "2% of tasks in the toy's default")
     # "Human audits are the scarce resource: 2% of tasks in the toy's default."
     assert ac.Config().audit_budget == 0.02

@@ -3,7 +3,6 @@
 - :mod:`mesatoys.viz.palette`: the colour-blind-safe colours every figure uses.
 - :mod:`mesatoys.viz.maze_plots`: matplotlib figures of mazes, objectives and sweeps.
 - :mod:`mesatoys.viz.explorer`: an ipywidgets explorer of the goal-misgeneralization toy.
-- :mod:`mesatoys.viz.practice`: a single-choice practice question with feedback.
 - :mod:`mesatoys.viz.two_layer`: the outer and inner loops side by side (01).
 - :mod:`mesatoys.viz.maze_editor`: a maze picker/editor for the planner and the lookup table (02).
 - :mod:`mesatoys.viz.keys_chests_plots`: figures of the keys-and-chests toy (03).
@@ -14,7 +13,8 @@
 - :mod:`mesatoys.viz.interpretability`: reading objectives and probing activations (06).
 - :mod:`mesatoys.viz.reasoning_gap`: what a plan-action consistency penalty selects (06).
 - :mod:`mesatoys.viz.ai_control`: safety and usefulness of control protocols (06).
-- :mod:`mesatoys.viz.practice_sets`: the practice questions of notebooks 05 and 06.
+
+Practice questions live in :mod:`mesatoys.course.practice`.
 
 Import the submodule you need; importing this package alone loads neither matplotlib
 nor ipywidgets.

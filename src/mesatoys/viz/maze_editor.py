@@ -44,7 +44,6 @@ from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.display import ShowsWidget
 from mesatoys.viz.maze_plots import draw_maze, level_ascii, pct, render_png
 from mesatoys.viz.palette import OKABE_ITO, color
-from mesatoys.viz.practice import PracticeQuestion
 
 TRAINING_MAZE = "their training maze"
 AGENT_LABELS = {"planner": "Planner (searches)", "reactive": "Lookup table (no search)"}
@@ -564,114 +563,6 @@ def _legend_html() -> str:
     return f"<div style='font-size:90%'>Key: {cells}<br>{coin}</div>"
 
 
-# --- practice questions of notebook 02 -----------------------------------------------------------
-
-_MESA_OPTIMIZATION = (
-    {
-        "prompt": ("Which of these is an optimizer in the sense of Hubinger et al. (2019)?"),
-        "options": (
-            "A thermostat that switches the heating on below 20 °C.",
-            "A chess program that looks ahead through move sequences and plays the best one by "
-            "its evaluation function.",
-            "A lookup table from each position seen in training to the move that won most often.",
-            "A bottle cap, which reliably keeps the water in the bottle.",
-        ),
-        "correct": 1,
-        "explanations": (
-            "It reacts to one reading with a fixed rule. It reliably produces an outcome, but it "
-            "considers no alternatives and scores none.",
-            "It searches a space of possible plans at decision time and ranks them by an "
-            "objective represented inside it (the evaluation function). That is the definition.",
-            "It stores answers; at decision time it looks one up. Nothing is searched and no "
-            "objective is represented, however good its moves were in training.",
-            "This is Hubinger et al.'s own example of something that is not an optimizer: it "
-            "achieves a result without running any search. Judging by outcomes alone would "
-            "count it.",
-        ),
-    },
-    {
-        "prompt": (
-            "Both agents were trained on the same single maze and both solve it every time. On "
-            "new mazes the planner still reaches the cheese every time and the lookup table "
-            "rarely does. What explains the difference?"
-        ),
-        "options": (
-            "The planner was trained for longer.",
-            "The planner searches the maze in front of it; the table stores an answer per "
-            "situation seen in training.",
-            "The lookup table has too few entries to store a route.",
-            "The planner's learned objective is the cheese, the table's is the corner.",
-        ),
-        "correct": 1,
-        "explanations": (
-            "Training length is not the issue: on its own maze the table is already perfect. "
-            "More training on that maze cannot tell it what to do in situations it never meets.",
-            "Search recomputes the route for any layout, so the skill carries over. The table "
-            "has nothing to look up in new situations (on new mazes most of its moves are coin "
-            "flips), so it wanders.",
-            "It has tens of thousands of entries and filled only a few dozen to master its "
-            "maze. Its problem is not room but that new mazes bring situations it never saw.",
-            "The cheese was in the corner in every training and test maze of this comparison, so "
-            "goals cannot explain it; and the table has no represented objective at all.",
-        ),
-    },
-    {
-        "prompt": (
-            "In the 'cheese moved' maze, the planner walks straight to the top-right corner, "
-            "stops there and never reaches the cheese. What generalized, and what did not?"
-        ),
-        "options": (
-            "Neither: the planner is lost in a maze it has never seen.",
-            "Its capability (it crossed an unseen maze straight to its target), but not its goal.",
-            "Its goal generalized but its capability did not.",
-            "Both generalized: reaching the corner is what the reward paid for.",
-        ),
-        "correct": 1,
-        "explanations": (
-            "It took the shortest route to the corner through a layout it never trained on. "
-            "That is competent navigation, not being lost.",
-            "Competence kept, wrong goal pursued: this is how Langosco et al. (2022) define goal "
-            "misgeneralization. The search works off-distribution, but it is aimed at a proxy "
-            "that coincided with the cheese in training. Notebook 03 studies this case.",
-            "The reverse: it navigated well and aimed wrongly.",
-            "The reward pays for the cheese only. In training the corner and the cheese were the "
-            "same cell, so the reward could not tell the two goals apart.",
-        ),
-    },
-    {
-        "prompt": (
-            "According to Hubinger et al. (2019), which training situation makes it MORE likely "
-            "that the learned model becomes a mesa-optimizer?"
-        ),
-        "options": (
-            "One fixed, simple task that a short list of rules solves perfectly.",
-            "A heavy penalty on how much computation the model may do per decision.",
-            "Many diverse environments, pressure towards simple policies, and room in the model "
-            "for a search.",
-            "A base optimizer that already includes a hand-written search, such as tree search.",
-        ),
-        "correct": 2,
-        "explanations": (
-            "Their example is tic-tac-toe: simple rules do perfectly, so nothing favours a "
-            "learned search. Our table likewise mastered its single maze without one.",
-            "Search is expensive at run time, so a penalty on computation favours cheap "
-            "heuristics over a learned optimizer.",
-            "Diversity rewards a strategy that works in every environment, a search plus an "
-            "objective can be far shorter than a rule for every situation, and the model must "
-            "be big enough to hold it. They offer these as considerations, not established "
-            "facts about today's networks.",
-            "Hard-coding the search (as tree search does) leaves the model less reason to "
-            "learn one of its own, so Hubinger et al. list it as a factor against.",
-        ),
-    },
-)
-
-
-def mesa_optimization_questions() -> list[PracticeQuestion]:
-    """The practice questions of notebook 02 (mesa-optimization), freshly built."""
-    return [PracticeQuestion(**spec) for spec in _MESA_OPTIMIZATION]
-
-
 __all__ = [
     "EDITED",
     "TRAINING_MAZE",
@@ -684,7 +575,6 @@ __all__ = [
     "match_text",
     "match_title",
     "matches_figure",
-    "mesa_optimization_questions",
     "parse_for_agents",
     "planner_verdict",
     "play_match",

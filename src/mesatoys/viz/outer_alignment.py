@@ -1,4 +1,4 @@
-"""Figures, widgets and practice questions of the outer-alignment notebook (04).
+"""Figures and widgets of the outer-alignment notebook (04).
 
 - :func:`race_figure`: one agent's route on the track under each reward.
 - :func:`scores_figure` and :func:`scores_table`: specified return next to laps,
@@ -6,7 +6,6 @@
 - :func:`track_size_figure`: how the loophole's pay depends on the track's size.
 - :class:`BoatRaceExplorer`: pick a reward, a track size and an agent; see its route.
 - :class:`FailureModeExercise`: sort short scenarios into four failure modes.
-- :func:`outer_alignment_questions`: the notebook's practice questions.
 
 Every figure is a plain :class:`matplotlib.figure.Figure` (never pyplot's global
 list), so a notebook shows each exactly once. Widgets import ipywidgets only when
@@ -35,6 +34,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from mesatoys.course.practice import feedback_html
 from mesatoys.envs.boat_race import (
     ARROWS,
     REWARDS,
@@ -47,7 +47,6 @@ from mesatoys.envs.boat_race import (
 from mesatoys.experiments import specification_gaming as sg
 from mesatoys.viz.display import ShowsWidget, render_png
 from mesatoys.viz.palette import OKABE_ITO
-from mesatoys.viz.practice import PracticeQuestion, feedback_html
 
 #: Colour of each agent in every figure of this notebook (Okabe-Ito).
 AGENT_COLORS = {
@@ -822,117 +821,6 @@ class FailureModeExercise(ShowsWidget):
         return self.text()
 
 
-# --- practice questions -------------------------------------------------------------------------
-
-_OUTER_ALIGNMENT = (
-    {
-        "prompt": (
-            "With the checkpoint reward, the planner earns 24 points and completes 0 laps. "
-            "Which description fits best?"
-        ),
-        "options": (
-            "Inner misalignment: the planner learned a goal different from the reward.",
-            "Outer misalignment: the reward pays for something the designer did not want, and "
-            "a perfect optimizer of that reward does it.",
-            "A capability failure: the planner cannot find its way round the track.",
-            "Deceptive alignment: the planner hides its real goal.",
-        ),
-        "correct": 1,
-        "explanations": (
-            "The planner is handed the specified reward itself and optimizes it exactly; there "
-            "is no learned goal that could differ from it. Its goal is the base objective.",
-            "The optimizer did its job perfectly (24 is the best possible return). What is "
-            "wrong is the objective: it was written down wrongly, which is outer misalignment.",
-            "Given the fixed reward, the same planner races three laps. It can race; the "
-            "checkpoint reward makes dithering worth more.",
-            "The planner has no model of being trained or watched and behaves the same "
-            "everywhere. Its dithering is in plain sight.",
-        ),
-    },
-    {
-        "prompt": "Which of these rewards can still be gamed by going back and forth?",
-        "options": (
-            "Pay 1 for each checkpoint entered in race order (the fix in this notebook).",
-            "Pay +1 for each cell sailed clockwise and -1 for each cell sailed anticlockwise.",
-            "Pay 1 each time the boat crosses the finish line clockwise.",
-            "Pay 1 each time the boat's net clockwise progress first reaches another full lap.",
-        ),
-        "correct": 2,
-        "explanations": (
-            "After a checkpoint pays, only the next one in the race can pay. Re-entering the "
-            "same checkpoint earns nothing, so dithering pays once at most.",
-            "Back and forth earns +1 and then -1: nothing. This reward is the hidden "
-            "performance itself, which is why it cannot be gamed here. In real tasks the true "
-            "objective is rarely something you can write down this easily.",
-            "The finish line is just one more checkpoint: step back over it, step forward "
-            "again, and it pays every two steps. In our track the start line is checkpoint 0, "
-            "and that is exactly what the planner does.",
-            "Net progress falls when the boat backs up, so a lap only counts once the boat "
-            "really has sailed one more lap. This reward is aligned, but it is sparse: 16 steps "
-            "of nothing before the first payment, which is harder for a learner.",
-        ),
-    },
-    {
-        "prompt": (
-            "Among ordinary ways of sailing, more checkpoint reward goes with more laps. Why "
-            "does that stop being true for the planner?"
-        ),
-        "options": (
-            "Optimization searched out a behaviour far from ordinary sailing, where checkpoints "
-            "and laps come apart: Goodhart's law.",
-            "The reward is noisy, and the planner got lucky.",
-            "The planner's discount (0.95) makes it short-sighted; a patient planner would race.",
-            "The checkpoint reward has a bug: it pays when it should not.",
-        ),
-        "correct": 0,
-        "explanations": (
-            "Checkpoints were a proxy for laps that held for ordinary driving. Pushing hard on "
-            "the proxy selects exactly the behaviour where the two differ: close to what "
-            "Manheim and Garrabrant call extremal Goodhart (and causal Goodhart: laps cause "
-            "checkpoints, but checkpoints can be had without laps).",
-            "Nothing in the toy is random: the model is exact and deterministic. (Selection on "
-            "noise is another variant, regressional Goodhart; it is not this one.)",
-            "The planner's return over the episode equals the best any behaviour can earn "
-            "(24). Dithering pays one point every 2 steps, racing one every 4; no discount "
-            "changes that order.",
-            "The reward does exactly what its specification says: it pays for entering "
-            "checkpoints in the arrow's direction. The code is right; the specification is "
-            "what fails to say what was meant.",
-        ),
-    },
-    {
-        "prompt": (
-            "Which check would have caught the boat's problem during training, but not the "
-            "maze agent's problem from notebook 03?"
-        ),
-        "options": (
-            "Watch some training episodes and count the laps.",
-            "Test on levels where the cheese is away from the corner.",
-            "Compare the training reward with the best possible training reward.",
-            "None: both problems are invisible in training.",
-        ),
-        "correct": 0,
-        "explanations": (
-            "The dithering boat dithers in training too: one look at an episode, scored by what "
-            "the designer wants (laps), shows it. The maze agent looks perfect on its training "
-            "levels, where the corner and the cheese are the same cell.",
-            "That is a distribution-shift test. It finds the maze agent's problem, and it is "
-            "not a check of training behaviour.",
-            "By the reward, both look perfect: the boat earns the best possible return because "
-            "the reward itself is wrong, and the maze agent gets the cheese on every training "
-            "level because corner and cheese coincide there. Reward alone shows neither problem.",
-            "Specification gaming is visible in training, if someone evaluates the behaviour "
-            "against what was actually wanted rather than against the reward.",
-        ),
-    },
-)
-
-
-def outer_alignment_questions() -> list[PracticeQuestion]:
-    """The practice questions of notebook 04 (outer alignment), freshly built."""
-    return [PracticeQuestion(**spec) for spec in _OUTER_ALIGNMENT]
-
-
 __all__ = [
     "AGENT_COLORS",
     "FAILURE_MODES",
@@ -942,7 +830,6 @@ __all__ = [
     "Scenario",
     "SortingFeedback",
     "draw_track",
-    "outer_alignment_questions",
     "race_figure",
     "render_png",
     "scores_figure",

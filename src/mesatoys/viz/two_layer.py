@@ -1,4 +1,4 @@
-"""Two optimizers, one inside the other: the figures, stepper and questions of notebook 01.
+"""Two optimizers, one inside the other: the figures and stepper of notebook 01.
 
 The **outer loop** is evolution strategies (:mod:`mesatoys.optimize`): generation by
 generation it changes the five mesa-objective weights, and all it learns about them is
@@ -52,7 +52,6 @@ from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.display import ShowsWidget
 from mesatoys.viz.maze_plots import FEATURE_LABELS, outcome_text, trim_path
 from mesatoys.viz.palette import FEATURE_COLORS, OKABE_ITO, color
-from mesatoys.viz.practice import PracticeQuestion
 
 SPLITS = {"train": "training level", "test": "test level"}
 VALUE_CMAP = "viridis"  # sequential, perceptually uniform and colour-blind safe
@@ -966,120 +965,6 @@ class TwoLoopStepper(ShowsWidget):
         )
 
 
-# --- practice questions -----------------------------------------------------------------------
-
-_TWO_LAYER = (
-    {
-        "prompt": (
-            "In the maze toy, what does evolution strategies (the outer loop) learn about "
-            "each candidate set of weights it tries?"
-        ),
-        "options": (
-            "Which features the weights point at, and whether that matches the cheese.",
-            "One number: the candidate's mean reward on a few training levels.",
-            "The planner's value map on every level.",
-            "How the candidate does on the test levels.",
-        ),
-        "correct": 1,
-        "explanations": (
-            "It never looks inside: the weights are just five numbers to it, and it has no "
-            "idea what 'cheese' or 'corner' means.",
-            "That is all it gets: a score per candidate, from the base objective on the "
-            "training levels. It ranks the candidates by it and moves the weights towards "
-            "the better ones.",
-            "The value map is computed inside the planner, the inner loop, and thrown away "
-            "after each step. The outer loop only sees the reward the resulting moves earn.",
-            "The test levels are never used in training. That is why a goal that only "
-            "agrees with the reward on training levels can survive.",
-        ),
-    },
-    {
-        "prompt": (
-            "From generation 3 on, the planner's weights take a shortest route to the cheese "
-            "on every training level: the best possible training score. What does that tell "
-            "you about its mesa-objective?"
-        ),
-        "options": (
-            "It is the base objective: 'reach the cheese'.",
-            "It agrees with the base objective on the training levels, and nothing more.",
-            "It ignores the cheese.",
-            "Nothing: the score is too noisy to mean anything.",
-        ),
-        "correct": 1,
-        "explanations": (
-            "Too strong. On every training level the cheese sits in the top-right corner, so "
-            "'go to the corner' earns exactly the same score. The weights in fact give the "
-            "corner at least as much weight as the cheese.",
-            "Right. The score can only rule out goals that do worse on training levels. Every "
-            "goal that behaves the same there (cheese, corner, or a mix) scores the same, "
-            "and the two-layer problem lives in that gap.",
-            "Not necessarily. In this run the cheese weight ended almost as high as the corner "
-            "weight. The score just cannot tell the two apart.",
-            "The score of the weights themselves is exact: they take a shortest route on every "
-            "training level. What it cannot do is tell apart goals that agree on those levels.",
-        ),
-    },
-    {
-        "prompt": (
-            "The planner's only target on a maze is the top-right corner. After how many "
-            "value-iteration sweeps does its value map stop changing?"
-        ),
-        "options": (
-            "After as many sweeps as the maze has open cells.",
-            "After as many sweeps as the longest shortest path from the corner to any cell.",
-            "After one sweep per generation of the outer loop.",
-            "After as many sweeps as the distance from the start to the corner.",
-        ),
-        "correct": 1,
-        "explanations": (
-            "Many cells get their value in the same sweep: every sweep extends the valued "
-            "region by one step in every direction at once.",
-            "Each sweep lets value travel one more step, so a cell d steps from the corner "
-            "gets its final value in sweep d; the farthest cell decides when nothing changes "
-            "any more.",
-            "The two loops are separate: value iteration runs inside one decision of one "
-            "planner; generations belong to the outer loop.",
-            "That is the route the planner will walk, but value iteration computes the value "
-            "of every cell, not only the cells on the route.",
-        ),
-    },
-    {
-        "prompt": (
-            "Hubinger et al. (2019) compare natural selection and humans to a base optimizer "
-            "and a mesa-optimizer. Which statement is most accurate?"
-        ),
-        "options": (
-            "The comparison shows that trained AI systems will pursue goals different from "
-            "their training objective.",
-            "It illustrates two nested optimizers whose goals agreed in one environment and "
-            "came apart in another; the authors offer it as an analogy, not as proof.",
-            "Natural selection optimizes a written-down objective, inclusive genetic fitness, "
-            "just as training optimizes a loss function.",
-            "Humans pursue a single mesa-objective that evolution put there.",
-        ),
-        "correct": 1,
-        "explanations": (
-            "It is one example from a very different process; it shows the pattern can happen, "
-            "not that it will happen in any particular training run.",
-            "Right. Goals such as food, sex and status were selected because they went with "
-            "reproductive success in ancestral environments, and in new environments "
-            "(contraception, abundant sugar) they come apart from it. The authors say the "
-            "analogy should not be scrutinised too hard.",
-            "Nobody wrote fitness down: it is a way of describing which genes spread, not an "
-            "objective something computes. A designer with a loss function is one of the "
-            "places where the analogy breaks.",
-            "Human goals are many, change over a lifetime and are shaped by culture. A single "
-            "fixed objective is a simplification that fits our toy, not people.",
-        ),
-    },
-)
-
-
-def two_layer_questions() -> list[PracticeQuestion]:
-    """The practice questions of notebook 01 (the two-layer problem), freshly built."""
-    return [PracticeQuestion(**spec) for spec in _TWO_LAYER]
-
-
 __all__ = [
     "BlitRenderer",
     "InnerPlan",
@@ -1095,7 +980,6 @@ __all__ = [
     "inner_plan",
     "n_generations",
     "sweep_strip_figure",
-    "two_layer_questions",
     "two_loops_figure",
     "value_scale",
     "values_ascii",
