@@ -39,3 +39,41 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache src/*.egg-info
 	find $(LINT_DIRS) -type d -name __pycache__ -prune -exec rm -rf {} +
+
+# --- nbgrader: the instructor's pipeline (docs/instructors.md) ------------------------------
+# Each target runs nbgrader from the course root, assignments/, with this project's venv.
+# ASSIGNMENTS: which assignments to act on. EXCHANGE: the exchange directory (on a
+# JupyterHub, the shared world-writable one every student's config names too).
+ASSIGNMENTS ?= end_of_lesson_quiz lab_distribution_shift
+EXCHANGE ?= $(CURDIR)/assignments/exchange
+GRADES ?= $(CURDIR)/assignments/grades.csv
+NBGRADER = PATH="$(abspath $(BIN)):$$PATH" "$(abspath $(BIN))/nbgrader"
+EXCHANGE_ARG = --Exchange.root="$(EXCHANGE)"
+
+.PHONY: course-generate course-release course-collect course-autograde course-feedback course-export
+
+course-generate: $(STAMP)
+	cd assignments && for a in $(ASSIGNMENTS); do \
+		$(NBGRADER) generate_assignment $$a --force || exit 1; done
+
+course-release: $(STAMP)
+	mkdir -p "$(EXCHANGE)"
+	cd assignments && for a in $(ASSIGNMENTS); do \
+		$(NBGRADER) release_assignment $$a --force $(EXCHANGE_ARG) || exit 1; done
+
+course-collect: $(STAMP)
+	cd assignments && for a in $(ASSIGNMENTS); do \
+		$(NBGRADER) collect $$a --update $(EXCHANGE_ARG) || exit 1; done
+
+course-autograde: $(STAMP)
+	cd assignments && for a in $(ASSIGNMENTS); do \
+		$(NBGRADER) autograde $$a --force || exit 1; done
+
+course-feedback: $(STAMP)
+	cd assignments && for a in $(ASSIGNMENTS); do \
+		$(NBGRADER) generate_feedback $$a --force && \
+		$(NBGRADER) release_feedback $$a $(EXCHANGE_ARG) || exit 1; done
+
+course-export: $(STAMP)
+	cd assignments && $(NBGRADER) export --to="$(GRADES)"
+	@echo "grades written to $(GRADES)"

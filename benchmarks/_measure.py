@@ -333,6 +333,106 @@ def task_notebook(path: str, cell_timeout: int) -> dict:
     }
 
 
+# --- grading ------------------------------------------------------------------------
+
+
+def _grading_course(work: Path):
+    """A copy of the course root in ``work`` and the test helpers that build submissions."""
+    sys.path.insert(0, str(ROOT / "tests" / "grading"))
+    import course  # the same helpers tests/grading uses (answer key read from the source)
+
+    return course, course.copy_course(work)
+
+
+def _honest_class(course, root: Path, n: int) -> list[str]:
+    """``n`` honest quiz submissions: answers typed in, some right, some wrong."""
+    import copy
+
+    keys = course.answer_key()
+    released = course.read(course.release_path(root, course.QUIZ))
+    names = []
+    for i in range(n):
+        nb = copy.deepcopy(released)
+        for q, key in keys.items():
+            right = (q * (i + 3) + i) % 5 != 0
+            value = course.accepted_variant(key, i + q) if right else course.wrong_answer(key, i)
+            course.set_cell(nb, f"answer_q{q:02d}", course.answer_line(q, value))
+        name = f"student_{i:02d}"
+        course.place(root, name, course.QUIZ, nb)
+        names.append(name)
+    return names
+
+
+def _lab_submission(course, root: Path, name: str) -> None:
+    import copy
+
+    nb = copy.deepcopy(course.read(course.release_path(root, course.LAB)))
+    for cell in course.read(course.source_path(course.LAB)).cells:
+        gid = course.grade_id(cell) or ""
+        if gid.startswith("answer_"):
+            lines = [ln for ln in cell.source.splitlines() if "SOLUTION" not in ln]
+            course.set_cell(nb, gid, "\n".join(lines))
+    course.place(root, name, course.LAB, nb)
+
+
+def task_grading(n_students: int, repeat: int, cli_repeat: int) -> dict:
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        course, root = _grading_course(Path(tmp))
+        os.chdir(root)
+        api = course.make_api(root)
+        generate: dict[str, list[float]] = {}
+        for assignment in course.ASSIGNMENTS:
+            api.generate_assignment(assignment)  # first call also creates the gradebook
+            generate[assignment] = []
+            for _ in range(repeat):
+                t0 = _now()
+                assert api.generate_assignment(assignment)["success"]
+                generate[assignment].append(_now() - t0)
+        names = _honest_class(course, root, n_students)
+        per_submission = []
+        for name in names:
+            t0 = _now()
+            assert api.autograde(course.QUIZ, name)["success"]
+            per_submission.append(_now() - t0)
+        t0 = _now()
+        assert api.autograde(course.QUIZ, "*")["success"]
+        whole_class = _now() - t0
+        scores = course.scores(root, course.QUIZ)
+        cli = []
+        nbgrader = str(Path(sys.executable).parent / "nbgrader")
+        for name in names[:cli_repeat]:
+            t0 = _now()
+            subprocess.run(
+                [nbgrader, "autograde", course.QUIZ, "--student", name, "--force"],
+                cwd=root,
+                capture_output=True,
+                check=True,
+            )
+            cli.append(_now() - t0)
+        lab = []
+        for i in range(repeat):
+            _lab_submission(course, root, f"lab_{i}")
+            t0 = _now()
+            assert api.autograde(course.LAB, f"lab_{i}")["success"]
+            lab.append(_now() - t0)
+        t0 = _now()
+        assert api.generate_feedback(course.QUIZ)["success"]
+        feedback = _now() - t0
+    return {
+        "generate": generate,
+        "autograde_in_process": per_submission,
+        "class_total_s": whole_class,
+        "class_size": len(names),
+        "autograde_cli": cli,
+        "lab_in_process": lab,
+        "feedback_class_s": feedback,
+        "scores": scores,
+    }
+
+
 TASKS = {
     "headline": task_headline,
     "sweep": task_sweep,
@@ -341,6 +441,7 @@ TASKS = {
     "notebook": task_notebook,
     "toy": task_toy,
     "widget": task_widget,
+    "grading": task_grading,
 }
 
 

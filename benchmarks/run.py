@@ -427,6 +427,61 @@ def bench_widgets(n_redraws: int = 30) -> list[Row]:
     return rows
 
 
+def bench_grading(n_students: int = 20, repeat: int = 3) -> list[Row]:
+    """nbgrader on the course: generate, autograde per submission and a whole class."""
+
+    def measure() -> list[Row]:
+        res = _worker("grading", timeout=1800, n_students=n_students, repeat=repeat, cli_repeat=3)
+        n = res["class_size"]
+        rows = [
+            Row("grading", f"`generate_assignment {name}` (NbGraderAPI)", samples=samples)
+            for name, samples in res["generate"].items()
+        ]
+        rows.append(
+            Row(
+                "grading",
+                "autograde one honest quiz submission (NbGraderAPI, in process)",
+                samples=res["autograde_in_process"],
+                target=1.0,
+                note=f"{n} submissions one by one; fresh kernel each",
+            )
+        )
+        rows.append(
+            Row(
+                "grading",
+                f"autograde the class of {n} honest quiz submissions, one call, per submission",
+                samples=[res["class_total_s"] / n],
+                target=1.0,
+                note=f"total {res['class_total_s']:.1f} s",
+            )
+        )
+        rows.append(
+            Row(
+                "grading",
+                "autograde one quiz submission via the CLI (`nbgrader autograde --student`)",
+                samples=res["autograde_cli"],
+                note="includes nbgrader's start-up",
+            )
+        )
+        rows.append(
+            Row(
+                "grading",
+                "autograde one lab submission (NbGraderAPI; hidden references in a subprocess)",
+                samples=res["lab_in_process"],
+            )
+        )
+        rows.append(
+            Row(
+                "grading",
+                f"generate feedback for the class ({n}), total",
+                samples=[res["feedback_class_s"]],
+            )
+        )
+        return rows
+
+    return _guard("grading", "nbgrader pipeline", measure)
+
+
 BENCHES: dict[str, Callable[[], list[Row]]] = {
     "import": bench_import,
     "headline": bench_headline,
@@ -436,6 +491,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "reactive": bench_reactive,
     "toys": bench_toys,
     "widgets": bench_widgets,
+    "grading": bench_grading,
 }
 
 
