@@ -1,4 +1,5 @@
-"""Shared test helpers: hand-drawn mazes and an independent breadth-first search."""
+"""Shared test helpers: hand-drawn mazes, an independent breadth-first search, and a
+temporary home for the learner's progress, so no test (or notebook kernel) writes to ~."""
 
 from collections import deque
 
@@ -37,3 +38,14 @@ def maze_art():
 @pytest.fixture
 def bfs():
     return bfs_distances
+
+
+@pytest.fixture(autouse=True)
+def progress_home(tmp_path_factory, monkeypatch):
+    """Every test saves progress under its own temporary MESATOYS_HOME.
+
+    Notebook kernels and subprocesses inherit the variable from the environment.
+    """
+    home = tmp_path_factory.mktemp("mesatoys-home")
+    monkeypatch.setenv("MESATOYS_HOME", str(home))
+    return home

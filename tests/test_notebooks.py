@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -19,8 +20,12 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in IPython tracebacks
 
 
 def _kernel_env() -> dict[str, str]:
-    # Draw figures off-screen; the kernel inherits everything else from the test process.
-    return {**os.environ, "MPLBACKEND": "Agg"}
+    # Draw figures off-screen, and save the learner's progress in the test's temporary
+    # MESATOYS_HOME (set for every test in conftest.py), never in the real home folder.
+    # The kernel inherits everything else from the test process.
+    home = os.environ.get("MESATOYS_HOME")
+    assert home, "MESATOYS_HOME must be set (tests/conftest.py) before a notebook runs"
+    return {**os.environ, "MPLBACKEND": "Agg", "MESATOYS_HOME": home}
 
 
 def _error_outputs(nb: nbformat.NotebookNode) -> list[str]:
@@ -78,3 +83,19 @@ def test_kernel_runs_this_python(tmp_path):
     _execute(nb, cwd=tmp_path)
     lines = nb.cells[0].outputs[0]["text"].splitlines()
     assert lines == [sys.prefix, "Agg"]
+
+
+@pytest.mark.slow
+def test_kernel_saves_progress_in_the_temporary_home(tmp_path, progress_home):
+    """Notebooks record progress; under test it must land in the temporary home, not in ~."""
+    nb = nbformat.v4.new_notebook()
+    source = (
+        "from mesatoys.course import progress\n"
+        'progress.complete("01_the_two_layer_problem", '
+        '"10. What you should now be able to explain")'
+    )
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    _execute(nb, cwd=tmp_path)
+    saved = json.loads((progress_home / "progress.json").read_text(encoding="utf-8"))
+    assert list(saved["sections"]) == ["01_the_two_layer_problem"]
+    assert str(progress_home) in nb.cells[0].outputs[0]["text"]

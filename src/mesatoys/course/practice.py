@@ -17,6 +17,11 @@ and the chosen option indices.
 A :class:`PracticeQuiz` shows several questions with a running score: how many were
 answered correctly at the first try.
 
+Answers are saved to the learner's progress (:mod:`mesatoys.course.progress`):
+:func:`questions` and :meth:`PracticeQuiz.from_bank` add a progress recorder to the
+``on_result`` hooks unless called with ``record=False``. The progress module loads only
+then, and uses nothing but the standard library.
+
 Example:
     >>> qs = questions("01_the_two_layer_problem")
     >>> feedback = qs[0].check("A")
@@ -253,17 +258,45 @@ class PracticeQuestion(ShowsWidget):
         self._feedback.value = ""  # feedback belongs to the answer that was checked
 
 
-def questions(name: str, on_result: ResultHook | None = None) -> list[PracticeQuestion]:
+def _both(first: ResultHook | None, second: ResultHook) -> ResultHook:
+    if first is None:
+        return second
+
+    def both(question_id: str, right: bool, chosen: tuple[int, ...]) -> None:
+        first(question_id, right, chosen)
+        second(question_id, right, chosen)
+
+    return both
+
+
+def _progress_recorder(name: str):
+    from mesatoys.course import progress  # standard library only; loaded on first use
+
+    return progress.recorder(name)
+
+
+def questions(
+    name: str, on_result: ResultHook | None = None, *, record: bool = True
+) -> list[PracticeQuestion]:
     """Fresh practice questions of one bank (a notebook's self-check), in bank order.
 
     Args:
         name: The bank: a notebook's file name without ``.ipynb``.
         on_result: Optional callback given to every question (see :class:`PracticeQuestion`).
+        record: Whether every checked answer is also saved to the learner's progress
+            (:mod:`mesatoys.course.progress`), after ``on_result``.
 
     Raises:
         ValueError: If there is no such bank or it is malformed.
+        TypeError: If ``on_result`` is not callable or ``record`` is not a bool.
     """
-    return [PracticeQuestion(q, on_result) for q in load_bank(name)]
+    bank = load_bank(name)
+    hook = _check_hook(on_result)
+    if not isinstance(record, bool):
+        raise TypeError(f"record must be True or False, got {record!r}")
+    if record:
+        hook = _both(hook, _progress_recorder(name))
+    return [PracticeQuestion(q, hook) for q in bank]
 
 
 @dataclass(frozen=True)
@@ -291,7 +324,8 @@ class PracticeQuiz(ShowsWidget):
     """Several practice questions shown together, with a running score.
 
     The score counts the questions whose first checked answer was right; retrying is
-    encouraged but does not change it. It is practice only: nothing is graded or saved.
+    encouraged but does not change it. It is practice only: nothing is graded. A quiz made
+    by :meth:`from_bank` saves its answers and score to the learner's progress.
 
     Args:
         questions: The questions, in order.
@@ -317,14 +351,34 @@ class PracticeQuiz(ShowsWidget):
         self.questions = items
         self.title = title
         self.on_result = _check_hook(on_result)
+        self.saved = False
         self._widget = None
         for q in self.questions:
             q.on_result = self._recorder(q.on_result)
 
     @classmethod
-    def from_bank(cls, name: str, on_result: ResultHook | None = None) -> PracticeQuiz:
-        """A quiz of every question in a shipped bank, titled with the bank's title."""
-        return cls(questions(name), bank_title(name) or "Practice quiz", on_result)
+    def from_bank(
+        cls, name: str, on_result: ResultHook | None = None, *, record: bool = True
+    ) -> PracticeQuiz:
+        """A quiz of every question in a shipped bank, titled with the bank's title.
+
+        Args:
+            name: The bank: a notebook's file name without ``.ipynb``.
+            on_result: Optional callback, as for the class.
+            record: Whether answers and the running score are saved to the learner's
+                progress (:mod:`mesatoys.course.progress`).
+        """
+        items = questions(name, record=False)
+        if not isinstance(record, bool):
+            raise TypeError(f"record must be True or False, got {record!r}")
+        saver = _progress_recorder(name) if record else None
+        for q in items:
+            q.on_result = saver
+        quiz = cls(items, bank_title(name) or "Practice quiz", on_result)
+        if saver is not None:
+            saver.quiz = quiz  # each answer is saved with the quiz's running score
+            quiz.saved = True
+        return quiz
 
     def _recorder(self, previous: ResultHook | None) -> ResultHook:
         def record(question_id: str, right: bool, chosen: tuple[int, ...]) -> None:
@@ -354,8 +408,9 @@ class PracticeQuiz(ShowsWidget):
         )
 
     def summary(self) -> str:
-        """The score in one line, saying that it is practice only."""
-        return f"Score: {self.score()} Practice only: not graded, not saved."
+        """The score in one line, saying that it is practice only, and whether it is saved."""
+        saved = "saved to your progress" if self.saved else "not saved"
+        return f"Score: {self.score()} Practice only: not graded, {saved}."
 
     def text(self) -> str:
         """Every question as plain text, then how to answer and the score."""

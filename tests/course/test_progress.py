@@ -1,0 +1,446 @@
+"""The progress store: what it records, and that a learner's progress is never lost.
+
+Every test runs with its own temporary MESATOYS_HOME (tests/conftest.py). Tests run as root,
+where chmod does not stop writes, so an unwritable home is simulated two ways: a home path
+that runs through a regular file (mkdir fails), and os.replace patched to raise
+PermissionError. A real chmod test runs too where the tests do not run as root.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import ipywidgets as w
+import pytest
+
+from mesatoys.course import practice, progress
+from mesatoys.course.bank import bank_names, load_bank
+from mesatoys.course.progress import (
+    FORMAT_VERSION,
+    OUTLINE,
+    ProgressStore,
+    ProgressView,
+    ProgressWarning,
+)
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+QUIZ = "07_end_of_lesson_quiz"
+NB1 = "01_the_two_layer_problem"
+END1 = OUTLINE[NB1][0]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ProgressStore(tmp_path / "home" / "progress.json")
+
+
+def _wrong(question) -> int:
+    return next(i for i in range(len(question.options)) if (i,) != question.correct)
+
+
+def _saved(store: ProgressStore) -> dict:
+    return json.loads(store.path.read_text(encoding="utf-8"))
+
+
+# --- where it is saved --------------------------------------------------------------------------
+
+
+def test_default_path_follows_mesatoys_home_then_the_home_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("MESATOYS_HOME", str(tmp_path / "elsewhere"))
+    assert progress.default_path() == tmp_path / "elsewhere" / "progress.json"
+    monkeypatch.delenv("MESATOYS_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    assert progress.default_path() == tmp_path / "me" / ".mesatoys" / "progress.json"
+
+
+def test_tests_never_write_to_the_real_home(progress_home):
+    assert progress.default_path() == progress_home / "progress.json"
+    assert progress.default_store().path.parent == progress_home
+
+
+# --- what it records ----------------------------------------------------------------------------
+
+
+def test_complete_records_a_section_once_with_its_first_time(store):
+    store.complete(NB1, END1)
+    first = _saved(store)["sections"][NB1][END1]
+    store.complete(NB1, END1)
+    saved = _saved(store)
+    assert saved["sections"] == {NB1: {END1: first}}
+    assert saved["version"] == FORMAT_VERSION and saved["created"] <= saved["updated"]
+
+
+@pytest.mark.parametrize(
+    ("notebook", "section", "message"),
+    [
+        ("01_two_layer", END1, "notebook must be one of"),
+        (NB1, "9. What you should now be able to explain", "section must be one of"),
+        (NB1, None, "section must be one of"),
+    ],
+)
+def test_complete_rejects_names_outside_the_outline(store, notebook, section, message):
+    with pytest.raises(ValueError, match=message):
+        store.complete(notebook, section)
+    assert not store.path.exists()
+
+
+def test_answers_keep_attempts_first_try_and_last_answer(store):
+    script = [
+        ("q-a", False, (2,)),
+        ("q-a", True, (1,)),
+        ("q-b", True, (0, 2)),
+        ("q-a", False, (3,)),
+    ]
+    for qid, right, chosen in script:
+        store.record_answer(NB1, qid, right, chosen)
+    answers = _saved(store)["answers"]
+    for qid in ("q-a", "q-b"):  # expected values computed from the script, not the store
+        mine = [(r, c) for q, r, c in script if q == qid]
+        rec = answers[qid]
+        assert rec["attempts"] == len(mine)
+        assert rec["right_first_time"] is mine[0][0]
+        assert rec["solved"] is any(r for r, _ in mine)
+        assert rec["last_answer"] == list(mine[-1][1]) and rec["last_right"] is mine[-1][0]
+        assert rec["notebook"] == NB1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("", "q", True, (0,)), "notebook must be a non-empty string"),
+        ((NB1, 3, True, (0,)), "question_id must be a non-empty string"),
+        ((NB1, "q", 1, (0,)), "right must be True or False"),
+        ((NB1, "q", True, "B"), "chosen must be a tuple of option indices"),
+        ((NB1, "q", True, (0,), (3, 2, 15)), "quiz_score must be None or"),
+    ],
+)
+def test_bad_answers_are_rejected_naming_the_argument(store, args, message):
+    with pytest.raises(ValueError, match=message):
+        store.record_answer(*args)
+
+
+def test_practice_questions_record_by_default_and_not_when_told(progress_home):
+    qs = practice.questions(NB1)
+    qs[0].check(_wrong(qs[0].question))
+    qs[0].check(list(qs[0].question.correct))
+    qs[1].check(list(qs[1].question.correct))
+    practice.questions("02_mesa_optimization", record=False)[0].check("A")
+    answers = json.loads((progress_home / "progress.json").read_text())["answers"]
+    assert set(answers) == {qs[0].id, qs[1].id}
+    assert answers[qs[0].id]["attempts"] == 2 and not answers[qs[0].id]["right_first_time"]
+    assert answers[qs[1].id]["right_first_time"] and answers[qs[1].id]["notebook"] == NB1
+
+
+def test_own_hooks_still_run_beside_the_recorder(progress_home):
+    heard = []
+    q = practice.questions(NB1, on_result=lambda *a: heard.append(a))[2]
+    q.check("A")
+    assert heard == [(q.id, q.question.correct == (0,), (0,))]
+    assert q.id in json.loads((progress_home / "progress.json").read_text())["answers"]
+    with pytest.raises(TypeError, match="record must be True or False"):
+        practice.questions(NB1, record="no")
+
+
+def test_nothing_is_written_with_record_false(progress_home):
+    quiz = practice.PracticeQuiz.from_bank(QUIZ, record=False)
+    quiz[0].check("A")
+    assert not (progress_home / "progress.json").exists()
+    assert quiz.summary().endswith("Practice only: not graded, not saved.")
+
+
+def test_the_practice_quiz_saves_its_latest_and_best_score(progress_home):
+    first = practice.PracticeQuiz.from_bank(QUIZ)
+    for q in first.questions[:3]:
+        q.check(list(q.question.correct))
+    first[3].check(_wrong(first[3].question))
+    assert first.summary().endswith("Practice only: not graded, saved to your progress.")
+    second = practice.PracticeQuiz.from_bank(QUIZ)  # a new run of notebook 07
+    second[0].check(list(second[0].question.correct))
+    quiz = progress.default_store().data()["quizzes"][QUIZ]
+    assert (quiz["first_try"], quiz["answered"], quiz["total"]) == (1, 1, 15)
+    assert quiz["best_first_try"] == 3
+    report = progress.default_store().report()
+    assert "1 / 15 right at the first try in your latest run" in report.quiz_line()
+    assert "best 3 / 15" in report.quiz_line()
+
+
+# --- never loses data ---------------------------------------------------------------------------
+
+
+def _write_many(path: str, writer: int, count: int) -> None:
+    store = ProgressStore(path)
+    for i in range(count):
+        store.record_answer(NB1, f"writer{writer}-item{i}", i % 2 == 0, (i % 4,))
+        store.record_answer(NB1, "shared", True, (writer,))
+
+
+@pytest.mark.slow
+def test_concurrent_writers_in_separate_processes_lose_nothing(tmp_path):
+    path = str(tmp_path / "progress.json")
+    writers, count = 4, 50
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters, as separate kernels are
+    procs = [ctx.Process(target=_write_many, args=(path, k, count)) for k in range(writers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0] * writers
+    answers = json.loads(Path(path).read_text())["answers"]
+    expected = {f"writer{k}-item{i}" for k in range(writers) for i in range(count)}
+    assert expected <= set(answers) and len(answers) == writers * count + 1
+    assert answers["shared"]["attempts"] == writers * count  # every increment survived
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_corrupted_file_is_kept_aside_and_a_fresh_one_started(store):
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(b'{"version": 2, "answers": {tru')
+    with pytest.warns(ProgressWarning, match="could not be read.*kept as progress.json.corrupt-"):
+        store.complete(NB1, END1)
+    (backup,) = store.path.parent.glob("progress.json.corrupt-*")
+    assert backup.read_bytes() == b'{"version": 2, "answers": {tru'
+    assert _saved(store)["sections"] == {NB1: {END1: _saved(store)["sections"][NB1][END1]}}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[]",
+        '{"version": "two"}',
+        '{"version": 2, "created": "t", "updated": "t", "sections": {}, "quizzes": {},'
+        ' "answers": {"q": {"attempts": 0}}}',
+        "\udcff",
+    ],
+)
+def test_json_of_the_wrong_shape_counts_as_corrupted(store, content):
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.warns(ProgressWarning, match="could not be read"):
+        data = store.data()
+    assert data["answers"] == {} and data["version"] == FORMAT_VERSION
+    assert len(list(store.path.parent.glob("progress.json.corrupt-*"))) == 1
+
+
+def test_a_home_that_cannot_be_created_keeps_progress_in_memory(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    store = ProgressStore(blocker / "home" / "progress.json")
+    with pytest.warns(ProgressWarning, match="cannot be saved.*kept in memory"):
+        store.complete(NB1, END1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the warning is given once, not on every answer
+        store.record_answer(NB1, "q", True, (0,))
+        view = ProgressView(store)
+        assert "Not saved:" in view.text_summary()
+    assert store.in_memory and "MESATOYS_HOME" in store.problem
+    assert END1 in store.data()["sections"][NB1] and "q" in store.data()["answers"]
+
+
+def test_a_failing_replace_leaves_the_saved_file_untouched(store, monkeypatch):
+    store.complete(NB1, END1)
+    before = store.path.read_bytes()
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(progress.os, "replace", refuse)
+    with pytest.warns(ProgressWarning, match="Permission denied"):
+        store.record_answer(NB1, "q", True, (0,))
+    assert store.path.read_bytes() == before
+    assert not list(store.path.parent.glob("*.tmp"))  # the half-made file was removed
+    data = store.data()  # what was saved before, plus this session's answer
+    assert END1 in data["sections"][NB1] and data["answers"]["q"]["attempts"] == 1
+
+
+def test_a_crash_while_writing_keeps_the_previous_version(store, monkeypatch):
+    store.complete(NB1, END1)
+    before = store.path.read_bytes()
+    monkeypatch.setattr(progress.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(5, "EIO")))
+    with pytest.warns(ProgressWarning):
+        store.record_answer(NB1, "q", True, (0,))
+    assert store.path.read_bytes() == before and json.loads(before)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores chmod")
+def test_a_read_only_home_keeps_progress_in_memory(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o500)
+    try:
+        store = ProgressStore(home / "progress.json")
+        with pytest.warns(ProgressWarning):
+            store.complete(NB1, END1)
+        assert store.in_memory
+    finally:
+        home.chmod(0o700)
+
+
+def test_a_newer_format_is_left_untouched(store):
+    store.path.parent.mkdir(parents=True)
+    newer = json.dumps({"version": FORMAT_VERSION + 1, "whatever": {"comes": "next"}})
+    store.path.write_text(newer)
+    with pytest.warns(ProgressWarning, match=r"left untouched.*newer mesatoys.*update mesatoys"):
+        store.complete(NB1, END1)
+    store.record_answer(NB1, "q", True, (0,))
+    store.reset()
+    assert store.path.read_text() == newer
+    assert store.in_memory and not list(store.path.parent.glob("*.before-reset"))
+    with pytest.raises(progress.NewerFormatError, match=f"format {FORMAT_VERSION + 1}"):
+        progress.upgrade(json.loads(newer))
+
+
+def test_an_older_format_is_migrated(store):
+    old = {
+        "version": 1,
+        "updated": "2025-01-02T03:04:05+00:00",
+        "completed": [f"{NB1}/{END1}"],
+        "answers": {
+            load_bank(NB1)[0].id: {
+                "attempts": 3,
+                "first_right": False,
+                "last_right": True,
+                "last": [1],
+            },
+        },
+        "quiz": {"first_try": 9, "answered": 12, "total": 15},
+    }
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(json.dumps(old))
+    data = store.data()
+    assert data["version"] == FORMAT_VERSION
+    assert data["sections"] == {NB1: {END1: "2025-01-02T03:04:05+00:00"}}
+    rec = data["answers"][load_bank(NB1)[0].id]
+    assert (rec["attempts"], rec["right_first_time"], rec["solved"]) == (3, False, True)
+    assert rec["notebook"] == NB1 and rec["last_answer"] == [1]
+    assert data["quizzes"][QUIZ]["best_first_try"] == 9
+    store.record_answer(NB1, "later", True, (0,))  # the next write saves the new format
+    assert (
+        _saved(store)["version"] == FORMAT_VERSION and _saved(store)["sections"] == data["sections"]
+    )
+
+
+# --- reset and export ---------------------------------------------------------------------------
+
+
+def test_reset_needs_confirmation_and_keeps_a_copy(progress_home, capsys):
+    progress.complete(NB1, END1)
+    assert progress.reset() is False
+    assert END1 in progress.default_store().data()["sections"][NB1]
+    assert progress.reset(confirm=True) is True
+    assert progress.default_store().data()["sections"] == {}
+    kept = json.loads((progress_home / "progress.json.before-reset").read_text())
+    assert END1 in kept["sections"][NB1]
+    assert "confirm=True" in capsys.readouterr().out
+
+
+def test_export_gives_the_same_record_as_json_and_as_a_file(store, tmp_path):
+    store.complete(NB1, END1)
+    store.record_answer(NB1, "q", True, (2,))
+    exported = json.loads(store.export_json())
+    assert exported == _saved(store)
+    target = store.export_to(tmp_path / "copy.json")
+    assert json.loads(target.read_text()) == exported
+    with pytest.raises(TypeError, match="path must be"):
+        store.export_to(3)
+
+
+# --- the widget ---------------------------------------------------------------------------------
+
+
+def _answer_some(store: ProgressStore) -> None:
+    store.complete(NB1, END1)
+    for q, right in zip(load_bank("03_inner_alignment")[:3], (True, False, True), strict=True):
+        store.record_answer("03_inner_alignment", q.id, right, (0,))
+
+
+def test_summary_counts_per_notebook(store):
+    _answer_some(store)
+    rows = {n.name: n for n in store.report().notebooks}
+    assert list(rows) == list(bank_names())
+    assert (rows[NB1].sections_done, rows[NB1].sections_total, rows[NB1].finished) == (1, 1, True)
+    inner = rows["03_inner_alignment"]
+    assert (inner.right_first_time, inner.answered, inner.questions) == (2, 3, 4)
+    assert rows["06_defenses"].questions == 5 and rows[QUIZ].questions == 15
+
+
+def test_text_summary_shows_what_the_widget_shows(store):
+    _answer_some(store)
+    view = ProgressView(store)
+    text = view.text_summary()
+    assert re.search(r"01 · The two-layer problem\s+1 / 1 done", text)
+    assert re.search(r"03 · Inner alignment\s+0 / 1\s+2 / 4 right first time \(3 answered\)", text)
+    assert "Practice quiz (notebook 07): not started." in text and str(store.path) in text
+    table = view.widget.children[1].value
+    assert "2 / 4 right first time (3 answered)" in table and "1 / 1 done" in table
+    assert view._repr_mimebundle_()["text/plain"] == text
+
+
+def test_widget_reset_is_two_steps_and_cancellable(store):
+    _answer_some(store)
+    view = ProgressView(store)
+    view.widget  # noqa: B018
+    assert not view.confirming
+    view.reset_button.click()
+    assert view.confirming and store.data()["sections"]  # asked, nothing erased yet
+    view.cancel_button.click()
+    assert not view.confirming and store.data()["sections"] and "Nothing was erased" in view.status
+    view.reset_button.click()
+    view.confirm_button.click()
+    assert store.data()["sections"] == {} and store.data()["answers"] == {}
+    assert "0 / 1" in view.widget.children[1].value and "erased" in view.status
+    buttons = view.controls
+    assert all(isinstance(b, w.Button) and b.description for b in buttons)  # keyboard-focusable
+
+
+def test_widget_export_writes_a_file_in_the_current_folder(store, tmp_path, monkeypatch):
+    _answer_some(store)
+    monkeypatch.chdir(tmp_path)
+    view = ProgressView(store)
+    export = view.controls[1]
+    assert export.description == "Export"
+    export.click()
+    (exported,) = tmp_path.glob("mesatoys-progress-*.json")
+    assert json.loads(exported.read_text()) == store.data() and str(exported) in view.status
+
+
+def test_refresh_shows_progress_made_elsewhere(store):
+    view = ProgressView(store)
+    assert "0 / 1" in view.widget.children[1].value
+    ProgressStore(store.path).complete(NB1, END1)  # another kernel
+    view.refresh_button.click()
+    assert "1 / 1 done" in view.widget.children[1].value
+
+
+# --- the course -----------------------------------------------------------------------------------
+
+
+def test_the_outline_covers_every_notebook_with_a_bank():
+    assert list(OUTLINE) == list(bank_names())
+
+
+@pytest.mark.parametrize("name", list(OUTLINE))
+def test_each_notebook_completes_its_outline_sections_at_their_headings(name):
+    nb = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
+    sources = ["".join(c["source"]) for c in nb["cells"]]
+    headings = {line.lstrip("#").strip() for s in sources for line in s.splitlines()}
+    calls = re.findall(r'progress\.complete\(\s*"([^"]+)",\s*"([^"]+)"\)', "\n".join(sources))
+    assert sorted(calls) == sorted((name, section) for section in OUTLINE[name])
+    assert set(OUTLINE[name]) <= headings
+
+
+def test_importing_progress_loads_neither_widgets_nor_matplotlib_nor_the_toys():
+    code = (
+        "import sys\nfrom mesatoys.course import progress, practice\n"
+        "practice.questions('01_the_two_layer_problem')\n"
+        "print(sorted(m for m in ('ipywidgets', 'matplotlib', 'mesatoys.experiments') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
