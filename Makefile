@@ -77,3 +77,13 @@ course-feedback: $(STAMP)
 course-export: $(STAMP)
 	cd assignments && $(NBGRADER) export --to="$(GRADES)"
 	@echo "grades written to $(GRADES)"
+
+# --- A read-only HTML version of the course (docs/deploy.md) --------------------------------
+# Executes every notebook (progress goes to a temporary MESATOYS_HOME) and writes site/.
+SITE ?= site
+SITE_JOBS ?= 1
+
+.PHONY: site
+
+site: $(STAMP)
+	$(BIN)/python deploy/build_site.py --out "$(SITE)" --jobs $(SITE_JOBS)

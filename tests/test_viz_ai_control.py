@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
@@ -93,19 +90,18 @@ def test_explorer_starts_at_the_defaults_with_the_red_teams_best(explorer):
     assert f"trusted monitoring: safety {again.worst_case_safety:.3f}" in summary
 
 
-def test_explorer_redraws_within_budget(explorer):
-    explorer.png()  # warm up
+def test_explorer_redraws_for_every_move(explorer):
+    # Redraw speed is measured in benchmarks/ (control_explorer), not asserted here.
+    before = explorer.redraws
     moves = [
         {"audit_budget": 0.05}, {"attack_rate": 0.01}, {"monitor_quality": 3.0},
         {"defer_fraction": 0.3}, {"attack_rate": "best"}, {"audit_budget": 0.01},
         {"monitor_quality": 1.0}, {"attack_rate": 0.251}, {"defer_fraction": 0.05},
     ]  # fmt: skip
-    times = []
     for move in moves:
-        start = time.perf_counter()
         explorer.set(**move)
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.15
+        assert explorer.png().startswith(b"\x89PNG")
+    assert explorer.redraws == before + len(moves)
     explorer.set(audit_budget=0.02, attack_rate="best", monitor_quality=2.0, defer_fraction=0.1)
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import statistics
-import time
 
 import numpy as np
 import pytest
@@ -82,20 +80,20 @@ def test_honeypot_figure(result):
 # --- the explorer -------------------------------------------------------------------------------
 
 
-def test_explorer_redraws_within_budget():
+def test_explorer_redraws_a_new_image_for_every_setting():
+    # Redraw speed is measured in benchmarks/ (deception_explorer), not asserted here.
     explorer = vd.DeceptionExplorer()
     explorer.widget  # noqa: B018  (build the widget, so redraws render PNGs too)
-    times = []
+    images = [bytes(explorer._image.value)]
     for settings in [
         {"awareness_rate": 0.2}, {"training_rounds": 60}, {"oversight": 0.9},
         {"awareness_rate": 0.8}, {"training_rounds": 10}, {"oversight": 0.3},
         {"awareness_rate": 0.5, "training_rounds": 20, "oversight": 0.5},
     ]:  # fmt: skip
-        start = time.perf_counter()
         explorer.set(**settings)
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.15
-    assert bytes(explorer._image.value).startswith(PNG_MAGIC)
+        images.append(bytes(explorer._image.value))
+    assert all(image.startswith(PNG_MAGIC) for image in images)
+    assert len(set(images[:-1])) == len(images) - 1  # every change shows a different picture
 
 
 def test_the_fast_redraw_shows_what_a_full_render_shows():

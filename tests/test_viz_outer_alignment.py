@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -116,16 +113,16 @@ def test_track_size_figure():
 # --- the explorer -------------------------------------------------------------------------------
 
 
-def test_explorer_redraws_quickly_and_keeps_state():
+def test_explorer_redraws_and_keeps_state():
+    # Redraw speed is measured in benchmarks/ (boat_race), not asserted here.
     explorer = oa.BoatRaceExplorer()
     assert (explorer.side, explorer.reward, explorer.agent) == (5, "checkpoints", "planner")
     assert bytes(explorer._image.value).startswith(PNG_MAGIC)
-    times = []
+    images = set()
     for side, reward in [(3, "ordered"), (7, "checkpoints"), (9, "ordered"), (5, "checkpoints")]:
-        start = time.perf_counter()
         explorer.set(side=side, reward=reward)
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.15
+        images.add(bytes(explorer._image.value))
+    assert len(images) == 4
     assert explorer._controls["side"].value == 5
 
 

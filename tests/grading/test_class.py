@@ -31,9 +31,10 @@ def test_the_full_class_was_graded_despite_bad_submissions(graded_class):
 
 def test_the_batch_finishes_in_bounded_time(graded_class):
     n = len(graded_class.students)
-    # One endless loop costs the cell timeout; every other submission about 1-2 s (3 s for
-    # the students who run a toy in their answer cell).
-    bound = c.CLASS_TIMEOUT + 4.0 * n
+    # A bound, not a speed test (speed is measured in benchmarks/): the endless loop costs one
+    # cell timeout and every other submission takes 1-3 s on a quiet machine, so 20 s per
+    # submission leaves room for a loaded CI machine while still catching a hang.
+    bound = c.CLASS_TIMEOUT + 20.0 * n
     assert graded_class.autograde_seconds < bound, (graded_class.autograde_seconds, bound)
 
 

@@ -1,0 +1,117 @@
+"""Deployment files (docs/deploy.md): the first-start hook, the YAML, Binder's postBuild.
+
+Nothing here builds an image or talks to a cluster; these check what can be checked locally.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+ROOT = Path(__file__).resolve().parents[1]
+HOOK = ROOT / "deploy" / "copy-notebooks.sh"
+DISABLED = [
+    "jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:create-assignment",
+    "jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader",
+    "jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:course-list",
+    "jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader",
+]
+
+
+def _run_hook(home: Path, src: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("NB_UID", "NB_GID")}
+    env.update(HOME=str(home), MESATOYS_NOTEBOOKS_SRC=str(src))
+    env.pop("MESATOYS_NOTEBOOKS_DEST", None)
+    return subprocess.run(
+        ["bash", str(HOOK)], env=env, capture_output=True, text=True, check=True, timeout=30
+    )
+
+
+@pytest.fixture
+def image_notebooks(tmp_path):
+    src = tmp_path / "opt" / "notebooks"
+    src.mkdir(parents=True)
+    (src / "00_start_here.ipynb").write_text("original 00", encoding="utf-8")
+    (src / "01_x.ipynb").write_text("original 01", encoding="utf-8")
+    return src
+
+
+def test_hook_copies_the_notebooks_on_first_start(tmp_path, image_notebooks):
+    home = tmp_path / "home"
+    home.mkdir()
+    _run_hook(home, image_notebooks)
+    copied = home / "mesatoys"
+    assert sorted(p.name for p in copied.iterdir()) == ["00_start_here.ipynb", "01_x.ipynb"]
+    assert (copied / "01_x.ipynb").read_text(encoding="utf-8") == "original 01"
+    assert [p.name for p in home.iterdir()] == ["mesatoys"]  # no leftover partial copy
+
+
+def test_hook_never_overwrites_a_students_work(tmp_path, image_notebooks):
+    home = tmp_path / "home"
+    home.mkdir()
+    _run_hook(home, image_notebooks)
+    mine = home / "mesatoys" / "01_x.ipynb"
+    mine.write_text("my answers", encoding="utf-8")
+    (home / "mesatoys" / "00_start_here.ipynb").unlink()
+    (image_notebooks / "01_x.ipynb").write_text("updated in a new image", encoding="utf-8")
+    result = _run_hook(home, image_notebooks)
+    assert mine.read_text(encoding="utf-8") == "my answers"
+    assert not (home / "mesatoys" / "00_start_here.ipynb").exists()
+    assert "left as it is" in result.stdout
+
+
+def test_hook_without_notebooks_in_the_image_does_nothing(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    result = _run_hook(home, tmp_path / "missing")
+    assert list(home.iterdir()) == []
+    assert "nothing copied" in result.stderr
+
+
+def test_z2jh_config_fits_the_measured_needs():
+    config = yaml.safe_load((ROOT / "deploy" / "z2jh" / "config.yaml").read_text("utf-8"))
+    user = config["singleuser"]
+    # benchmarks/README.md: a kernel peaks at ~200 MB; one core.
+    assert user["memory"] == {"guarantee": "512M", "limit": "1G"}
+    assert user["cpu"] == {"guarantee": 0.5, "limit": 1}
+    assert user["image"]["tag"] != "latest"
+    mounts = user["storage"]["extraVolumeMounts"]
+    assert {"name": "nbgrader-exchange", "mountPath": "/srv/nbgrader/exchange"} in mounts
+    claim = user["storage"]["extraVolumes"][0]["persistentVolumeClaim"]["claimName"]
+    assert claim == "nbgrader-exchange"
+    nbgrader_config = user["extraFiles"]["nbgrader-config"]["stringData"]
+    assert 'course_id = "mesatoys"' in nbgrader_config
+    assert 'Exchange.root = "/srv/nbgrader/exchange"' in nbgrader_config
+    profiles = {p["display_name"]: p for p in user["profileList"]}
+    instructor = profiles["Instructor (nbgrader formgrader)"]["kubespawner_override"]
+    assert "instructor" in instructor["image"]
+
+
+def test_dockerfile_pins_a_dated_base_and_hides_instructor_tools():
+    text = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    bases = re.findall(r"^FROM (\S+)", text, flags=re.MULTILINE)
+    assert re.fullmatch(r"quay\.io/jupyter/scipy-notebook:\d{4}-\d{2}-\d{2}", bases[0])
+    student = text.split("FROM instructor AS student", 1)[1]
+    for command in DISABLED:
+        assert command in student
+    assert "before-notebook.d" in text
+    ignored = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text("utf-8").split()
+    assert "assignments" in ignored  # the sources hold the answer keys
+
+
+def test_binder_postbuild_hides_instructor_tools():
+    post_build = ROOT / "postBuild"
+    assert os.access(post_build, os.X_OK)
+    text = post_build.read_text(encoding="utf-8")
+    for command in DISABLED:
+        assert command in text
+    subprocess.run(["bash", "-n", str(post_build)], check=True, timeout=30)
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    pip_items = [d for d in environment["dependencies"] if isinstance(d, dict)]
+    assert {"pip": ["-e ."]} in pip_items
