@@ -1,4 +1,3 @@
-
 import pytest
 
 from mesatoys import evidence as ev
