@@ -102,6 +102,15 @@ def test_weak_oversight_reaches_the_same_end_state():
     assert res.train_misbehaviour[-1] < 0.035 and res.deployment_misbehaviour > 0.7
 
 
+def test_more_rounds_buy_almost_nothing_in_training():
+    longer = dc.run(dc.Config(training_rounds=60), seed=0)
+    assert longer.train_misbehaviour[-1] < 0.035  # still at the slip level
+    shorter = dc.run(dc.Config(), seed=0)
+    # the deceptive share only drifts down, through the agents' rare mistakes
+    assert 0.4 < longer.deceptive_share[-1] < shorter.deceptive_share[-1]
+    assert longer.deployment_misbehaviour > 0.4
+
+
 def test_correcting_caught_agents():
     corrected = dc.run(dc.Config(response="modify"), seed=0)
     assert f"{corrected.deceptive_share[-1]:.0%}" == "10%"

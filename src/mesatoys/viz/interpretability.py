@@ -79,6 +79,14 @@ def _dots(ax: Axes, x: float, values: Sequence[float], horizontal: bool = False)
     ax.plot(*xy, "o", ms=3.5, mfc="black", mec="white", mew=0.5, zorder=3)
 
 
+def _label_means(ax: Axes, x: np.ndarray, values: np.ndarray) -> None:
+    """Per-seed dots on every bar, and the bar's mean as a percentage above it."""
+    for k in x:
+        _dots(ax, k, values[:, k])
+        ax.annotate(f"{values[:, k].mean():.0%}", (k, values[:, k].mean()), xytext=(0, 4),
+                    textcoords="offset points", ha="center", fontsize=9)  # fmt: skip
+
+
 # --- reading the mesa-objective --------------------------------------------------------------
 
 
@@ -141,16 +149,7 @@ def _accuracy_panel(ax: Axes, runs: Sequence[interp.Result]) -> None:
         edgecolor="black",
         lw=0.6,
     )
-    for k in x:
-        _dots(ax, k, values[:, k])
-        ax.annotate(
-            f"{values[:, k].mean():.0%}",
-            (k, values[:, k].mean()),
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="center",
-            fontsize=9,
-        )
+    _label_means(ax, x, values)
     ax.set_xticks(x, [PREDICTOR_LABELS[k] for k in interp.PREDICTORS], fontsize=8)
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("test levels predicted right\n('gets the cheese' or not)")
@@ -278,16 +277,7 @@ def probe_figure(results: probing.Result | Sequence[probing.Result]) -> Figure:
     ax.bar(
         x, values.mean(axis=0), color=[PROBE_COLORS[n] for n in names], edgecolor="black", lw=0.6
     )
-    for k in x:
-        _dots(ax, k, values[:, k])
-        ax.annotate(
-            f"{values[:, k].mean():.0%}",
-            (k, values[:, k].mean()),
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="center",
-            fontsize=9,
-        )
+    _label_means(ax, x, values)
     chance = float(np.mean([r.chance for r in runs]))
     ax.axhline(chance, color="black", ls="--", lw=1.0, label=f"chance ({chance:.0%})")
     ax.set_xticks(x, [PROBE_LABELS[n] for n in names], fontsize=8)
