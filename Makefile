@@ -11,7 +11,7 @@ LINT_DIRS := $(wildcard src tests benchmarks)
 # JupyterLab refuses to run as root unless asked explicitly.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test bench format clean
+.PHONY: install lab test test-browser test-hub bench format clean
 
 install: $(STAMP)
 
@@ -28,6 +28,14 @@ test: $(STAMP)
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/ruff format --check $(LINT_DIRS)
 	$(BIN)/python -m pytest
+
+# Run one group of end-to-end tests alone (both are part of `make test`).
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser tests/browser
+
+# The classroom on a real JupyterHub; needs `npm install -g configurable-http-proxy`.
+test-hub: $(STAMP)
+	$(BIN)/python -m pytest -m hub tests/hub
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -18,6 +18,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+from mesatoys.grading.feedback import feedback_template_basedirs
 from mesatoys.grading.preprocessors import ExecuteToTheEnd, HideHiddenTestOutput, LimitOutputSize
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -70,3 +71,6 @@ c.GenerateFeedback.preprocessors = [
     ClearHiddenTests,
     CSSHTMLHeaderPreprocessor,
 ]
+# The pages load nothing from the internet: nbgrader's template would fetch MathJax from a
+# CDN, which a hub without internet cannot reach (mesatoys.grading.feedback).
+c.HTMLExporter.extra_template_basedirs = feedback_template_basedirs()

@@ -20,6 +20,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -482,6 +483,57 @@ def bench_grading(n_students: int = 20, repeat: int = 3) -> list[Row]:
     return _guard("grading", "nbgrader pipeline", measure)
 
 
+HUB_TIMINGS = ROOT / "test-artifacts" / "hub" / "timings.json"
+
+
+def _pytest_seconds(marker: str, folder: str) -> float:
+    """Run one group of end-to-end tests (both cores, as a class shares a machine)."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", marker, folder, "-q", "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=ROOT,
+    )
+    seconds = time.perf_counter() - started
+    last = (proc.stdout.strip().splitlines() or ["no output"])[-1]
+    if proc.returncode != 0 or "skipped" in last or "passed" not in last:
+        raise RuntimeError(f"pytest -m {marker}: {last[:300]}")
+    return seconds
+
+
+def bench_e2e(repeat: int = 3) -> list[Row]:
+    """The end-to-end tests: the JupyterHub classroom, step by step, and the browser tests."""
+
+    def measure_hub() -> list[Row]:
+        totals, steps = [], {}
+        for _ in range(repeat):
+            totals.append(_pytest_seconds("hub", "tests/hub"))
+            for step, seconds in json.loads(HUB_TIMINGS.read_text()).items():
+                steps.setdefault(step, []).append(seconds)
+        rows = [
+            Row("e2e", f"hub classroom: {step}", samples=samples) for step, samples in steps.items()
+        ]
+        rows.append(
+            Row(
+                "e2e",
+                "`pytest -m hub tests/hub`, wall time",
+                samples=totals,
+                target=300.0,
+                note="both cores; includes pytest start-up and collection",
+            )
+        )
+        return rows
+
+    def measure_browser() -> list[Row]:
+        seconds = _pytest_seconds("browser", "tests/browser")
+        return [Row("e2e", "`pytest -m browser tests/browser`, wall time", samples=[seconds])]
+
+    hub = _guard("e2e", "JupyterHub classroom (tests/hub)", measure_hub)
+    return hub + _guard("e2e", "browser tests (tests/browser)", measure_browser)
+
+
 BENCHES: dict[str, Callable[[], list[Row]]] = {
     "import": bench_import,
     "headline": bench_headline,
@@ -492,6 +544,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "toys": bench_toys,
     "widgets": bench_widgets,
     "grading": bench_grading,
+    "e2e": bench_e2e,
 }
 
 

@@ -49,3 +49,16 @@ def progress_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("mesatoys-home")
     monkeypatch.setenv("MESATOYS_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Chromium for the whole session (tests/browser and tests/hub share it).
+
+    Playwright's sync API runs one instance per thread, so two test folders each starting
+    their own would clash; each test still gets a fresh context (see loopback.py).
+    """
+    from loopback import chromium
+
+    with chromium() as browser:
+        yield browser

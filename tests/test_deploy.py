@@ -85,6 +85,12 @@ def test_z2jh_config_fits_the_measured_needs():
     assert {"name": "nbgrader-exchange", "mountPath": "/srv/nbgrader/exchange"} in mounts
     claim = user["storage"]["extraVolumes"][0]["persistentVolumeClaim"]["claimName"]
     assert claim == "nbgrader-exchange"
+    # Not over the image's /etc/jupyter/nbgrader_config.py, but on Jupyter's config path.
+    from jupyter_core.paths import SYSTEM_CONFIG_PATH
+
+    mounted = Path(user["extraFiles"]["nbgrader-config"]["mountPath"])
+    assert mounted != Path("/etc/jupyter/nbgrader_config.py")
+    assert str(mounted.parent) in SYSTEM_CONFIG_PATH
     nbgrader_config = user["extraFiles"]["nbgrader-config"]["stringData"]
     assert 'course_id = "mesatoys"' in nbgrader_config
     assert 'Exchange.root = "/srv/nbgrader/exchange"' in nbgrader_config
@@ -115,3 +121,52 @@ def test_binder_postbuild_hides_instructor_tools():
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_items = [d for d in environment["dependencies"] if isinstance(d, dict)]
     assert {"pip": ["-e ."]} in pip_items
+
+
+def _load_nbgrader_config(monkeypatch, exchange: str | None):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if exchange is None:
+        monkeypatch.delenv("MESATOYS_EXCHANGE", raising=False)
+    else:
+        monkeypatch.setenv("MESATOYS_EXCHANGE", exchange)
+    return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "deploy")).load_config()
+
+
+def test_every_servers_nbgrader_config_names_the_course_and_the_shared_exchange(monkeypatch):
+    config = _load_nbgrader_config(monkeypatch, None)
+    assert config.CourseDirectory.course_id == "mesatoys"
+    assert config.Exchange.root == "/srv/nbgrader/exchange"
+    assert _load_nbgrader_config(monkeypatch, "/mnt/exchange").Exchange.root == "/mnt/exchange"
+    text = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    assert "deploy/nbgrader_config.py /etc/jupyter/nbgrader_config.py" in text
+
+
+def test_course_and_servers_share_the_course_id_and_follow_mesatoys_exchange(monkeypatch):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setenv("MESATOYS_EXCHANGE", "/mnt/exchange")
+    course = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "assignments")).load_config()
+    deployed = _load_nbgrader_config(monkeypatch, "/mnt/exchange")
+    assert course.CourseDirectory.course_id == deployed.CourseDirectory.course_id
+    assert course.Exchange.root == deployed.Exchange.root == "/mnt/exchange"
+
+
+def test_z2jh_offers_the_instructor_server_to_admins_only():
+    from types import SimpleNamespace
+
+    from traitlets.config import Config
+
+    config = yaml.safe_load((ROOT / "deploy" / "z2jh" / "config.yaml").read_text("utf-8"))
+    c = Config()
+    c.KubeSpawner.profile_list = config["singleuser"]["profileList"]  # as the chart does
+    snippet = config["hub"]["extraConfig"]["instructorProfileForAdminsOnly"]
+    exec(compile(snippet, "extraConfig", "exec"), {"c": c})  # noqa: S102 - our own file
+    profiles_for = c.KubeSpawner.profile_list
+
+    def slugs(admin: bool) -> list[str]:
+        spawner = SimpleNamespace(user=SimpleNamespace(admin=admin, name="someone"))
+        return [p["slug"] for p in profiles_for(spawner)]
+
+    assert slugs(admin=True) == ["student", "instructor"]
+    assert slugs(admin=False) == ["student"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lab_session import ARTIFACTS, CHROMIUM_FLAGS, HOST, LabServer, chromium_path
+from lab_session import ARTIFACTS, LabServer
+from loopback import loopback_context
 
 
 @pytest.fixture(scope="session")
@@ -29,31 +30,11 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser_context(lab_server):
+def browser_context(lab_server, chromium_browser):
     """One headless Chromium context for every test; only 127.0.0.1 may be reached.
 
     Yields:
         (context, blocked): the Playwright context and the list of blocked URLs.
     """
-    from playwright.sync_api import sync_playwright
-
-    blocked: list[str] = []
-
-    def only_loopback(route):
-        url = route.request.url
-        if url.startswith((f"http://{HOST}:", f"ws://{HOST}:")):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium_path(),
-            args=CHROMIUM_FLAGS,  # Playwright gives it a fresh, empty profile
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.route("**/*", only_loopback)
+    with loopback_context(chromium_browser) as (context, blocked):
         yield context, blocked
-        context.close()
-        browser.close()

@@ -1,9 +1,8 @@
-"""A JupyterLab server for the browser tests, and where to find Chromium.
+"""A JupyterLab server for the browser tests.
 
 One JupyterLab server runs for the whole session, on 127.0.0.1 with a random free port and
 a random token, in a temporary folder holding a copy of ``notebooks/``. Its kernels save
 progress under a temporary ``MESATOYS_HOME``; update checks and news are switched off.
-Chromium is the distribution's binary (Playwright downloads no browser here).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,47 +19,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from loopback import HOST, QUIET_LAB_SETTINGS, free_port, write_lab_settings
+
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = REPO / "notebooks"
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 60
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-# User settings for this JupyterLab only: no update check, no news, every cell in the DOM.
-LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "checkForUpdates": False,
-        "fetchNews": "false",
-    },
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-}
-
-
-def chromium_path() -> str | None:
-    """The Chromium binary: $MESATOYS_CHROMIUM, the Debian binary, or one on PATH."""
-    candidates = [
-        os.environ.get("MESATOYS_CHROMIUM"),
-        "/usr/lib/chromium/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-    ]
-    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class LabServer:
@@ -70,7 +33,7 @@ class LabServer:
     def __init__(self, root: Path):
         self.root = root
         self.home = root / "mesatoys-home"
-        self.port = _free_port()
+        self.port = free_port()
         self.token = secrets.token_hex(24)
         self.url = f"http://{HOST}:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -79,10 +42,7 @@ class LabServer:
     def _prepare(self) -> None:
         shutil.copytree(NOTEBOOKS_DIR, self.root / "notebooks")
         self.home.mkdir()
-        for name, value in LAB_SETTINGS.items():
-            path = self.root / "lab-user-settings" / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(value), encoding="utf-8")
+        write_lab_settings(self.root / "lab-user-settings", QUIET_LAB_SETTINGS)
         for name in ("jupyter-config", "jupyter-data", "jupyter-runtime", "workspaces"):
             (self.root / name).mkdir()
 

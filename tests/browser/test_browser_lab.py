@@ -15,7 +15,6 @@ is skipped with a message saying so.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import re
 from dataclasses import dataclass
@@ -23,24 +22,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from lab_session import NOTEBOOKS_DIR, chromium_path
+from lab_session import NOTEBOOKS_DIR
+from loopback import browser_requirements, skip_module_unless
 
 from mesatoys.course.bank import load_bank
 from mesatoys.course.progress import TITLES
 
-_MISSING = [
-    what
-    for what, there in (
-        ("Chromium (apt-get install chromium)", chromium_path() is not None),
-        ("Playwright (pip install playwright)", importlib.util.find_spec("playwright")),
-    )
-    if not there
-]
-if _MISSING:
-    pytest.skip(
-        "browser tests need " + " and ".join(_MISSING) + "; install them to run these tests",
-        allow_module_level=True,
-    )
+skip_module_unless("the browser tests", browser_requirements())
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -271,6 +271,18 @@ def text_of(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
+def external_resources(page: str) -> list[str]:
+    """URLs outside the page that a browser would load on opening it (scripts, styles,
+    images, CSS imports); links a reader may click are not loaded and not listed."""
+    pattern = (
+        r"<script[^>]*\ssrc=[\"']([a-z]+:)?//[^\"']+"
+        r"|<link[^>]*\shref=[\"']([a-z]+:)?//[^\"']+"
+        r"|<img[^>]*\ssrc=[\"']([a-z]+:)?//[^\"']+"
+        r"|@import\s+url\([\"']?([a-z]+:)?//[^)]+"
+    )
+    return [m.group(0) for m in re.finditer(pattern, page, flags=re.I)]
+
+
 def json_dump(obj) -> str:
     return json.dumps(obj, sort_keys=True)
 

@@ -38,3 +38,14 @@ def test_every_auto_graded_question_has_a_key_and_a_format():
 def test_choice_answers_are_spread_over_the_letters():
     letters = [k.value for k in c.answer_key().values() if k.kind == "expect_choice"]
     assert len(set(letters)) >= 3
+
+
+def test_external_resources_finds_what_a_browser_would_fetch():
+    page = (
+        '<script src="https://cdn.example/x.js"></script><script>var a = 1;</script>'
+        '<link rel="stylesheet" href="//cdn.example/s.css"><a href="https://example.org">doi</a>'
+        '<img src="data:image/png;base64,AAA"><style>@import url("http://f.example/f.css");</style>'
+    )
+    found = c.external_resources(page)
+    assert len(found) == 3
+    assert all("example" in f for f in found) and not any("doi" in f for f in found)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import html
 import os
+import re
 
 import course as c
 import pytest
@@ -47,3 +48,14 @@ def test_release_fetch_submit_collect_grade_and_return_feedback(tmp_path):
     page = html.unescape(c.text_of(pages[0]))
     assert "Score: 1.0 / 1.0" in page
     assert "BEGIN HIDDEN TESTS" not in page and "expect_choice" not in page
+    # It opens offline: nothing to fetch from the internet (nbgrader's MathJax CDN script).
+    assert c.external_resources(page) == []
+    assert "<style" in page  # the check looks at real markup (CSS is inlined)
+
+
+@pytest.mark.parametrize("assignment", c.ASSIGNMENTS)
+def test_assignments_need_no_mathjax(assignment):
+    """Feedback pages leave MathJax out (they must work offline): no maths to typeset."""
+    for cell in c.read(c.source_path(assignment)).cells:
+        if cell.cell_type == "markdown":
+            assert not re.search(r"\$[^$\s][^$]*\$|\\\(|\\\[", cell.source), cell.source[:80]
