@@ -21,8 +21,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@
 
+# A learner's JupyterLab: nbgrader's instructor tools hidden (deploy/student-config/).
+# Instructors open the formgrader from assignments/ instead (docs/instructors.md).
+STUDENT_CONFIG := $(CURDIR)/deploy/student-config
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
+	JUPYTER_CONFIG_PATH="$(STUDENT_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+		$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
 
 test: $(STAMP)
 	$(BIN)/ruff check $(LINT_DIRS)

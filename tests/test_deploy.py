@@ -5,6 +5,7 @@ Nothing here builds an image or talks to a cluster; these check what can be chec
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -170,3 +171,31 @@ def test_z2jh_offers_the_instructor_server_to_admins_only():
 
     assert slugs(admin=True) == ["student", "instructor"]
     assert slugs(admin=False) == ["student"]
+
+
+def _disabled_by_commands(text: str) -> tuple[set[str], set[str]]:
+    """(lab plugins, server extensions) that ``jupyter ... disable`` lines in ``text`` name."""
+    plugins, extensions = set(), set()
+    for line in text.replace("\\\n", " ").replace("&&", "\n").splitlines():
+        words = line.split("#", 1)[0].split()
+        if "jupyter" in words and "disable" in words:
+            (plugins if "labextension" in words else extensions).add(words[-1])
+    return plugins, extensions
+
+
+def test_learner_config_folder_hides_what_the_student_image_and_binder_hide():
+    folder = ROOT / "deploy" / "student-config"
+    page = json.loads((folder / "labconfig" / "page_config.json").read_text("utf-8"))
+    servers = [
+        json.loads(p.read_text("utf-8"))["ServerApp"]["jpserver_extensions"]
+        for p in (folder / "jupyter_server_config.d").glob("*.json")
+    ]
+    plugins = {name for name, off in page["disabledExtensions"].items() if off}
+    extensions = {name for config in servers for name, on in config.items() if not on}
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text("utf-8").split("AS student", 1)[1]
+    assert _disabled_by_commands(dockerfile) == (plugins, extensions)
+    assert _disabled_by_commands((ROOT / "postBuild").read_text("utf-8")) == (plugins, extensions)
+    assert len(plugins) == 3 and extensions == {"nbgrader.server_extensions.formgrader"}
+    makefile = (ROOT / "Makefile").read_text("utf-8")
+    assert "STUDENT_CONFIG := $(CURDIR)/deploy/student-config" in makefile
+    assert 'JUPYTER_CONFIG_PATH="$(STUDENT_CONFIG)' in makefile

@@ -51,6 +51,8 @@ class LabServer:
         env.update(
             MESATOYS_HOME=str(self.home),
             JUPYTER_CONFIG_DIR=str(self.root / "jupyter-config"),
+            # A learner's Lab, as `make lab` starts it: nbgrader's instructor tools hidden.
+            JUPYTER_CONFIG_PATH=str(REPO / "deploy" / "student-config"),
             JUPYTER_DATA_DIR=str(self.root / "jupyter-data"),
             JUPYTER_RUNTIME_DIR=str(self.root / "jupyter-runtime"),
             PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import urllib.error
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -461,3 +462,16 @@ def test_answered_question_shows_in_progress_after_reload(finished, lab, artifac
     start.screenshot(
         artifacts, "progress-after-reload", cell=start.expected.first_cell("ProgressView()")
     )
+
+
+def test_a_learners_lab_hides_nbgrader_instructor_tools(lab, artifacts):
+    # The server runs with deploy/student-config/ first on JUPYTER_CONFIG_PATH, as `make lab`.
+    page = lab.page
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    labels = [label for label in page.locator(".lm-Menu-itemLabel").all_inner_texts() if label]
+    page.screenshot(path=str(artifacts / "nbgrader-menu.png"))
+    page.keyboard.press("Escape")
+    assert labels == ["Assignment List"]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        lab.server.api("/formgrader/api/status")
+    assert refused.value.code == 404

@@ -2,12 +2,14 @@
 
 The hub runs from a temporary folder: JupyterHub (``python -m jupyterhub``) with its proxy,
 ``configurable-http-proxy`` from npm, both on 127.0.0.1 with random free ports and random
-secrets. Users log in with JupyterHub's testing authenticator (one shared password) and each gets a
+secrets. Users log in with JupyterHub's shared-password authenticator and each gets a
 single-user Jupyter server, started as a local process by JupyterHub's
 ``SimpleLocalProcessSpawner`` with its own home folder under ``homes/<user name>``.
 
 Every server reads the course's deployment config, ``deploy/nbgrader_config.py`` (course id
 and exchange), from a stand-in for ``/etc/jupyter``; the exchange is a temporary folder.
+Students' servers also read ``deploy/student-config/``, which hides nbgrader's instructor
+tools as the student image does.
 The test itself talks to the hub and to the users' servers as a hub service whose token may
 manage users and reach their servers.
 
@@ -44,7 +46,9 @@ COURSE_ID = PyFileConfigLoader(DEPLOY_CONFIG.name, path=str(DEPLOY_CONFIG.parent
 SINGLEUSER = Path(sys.executable).parent / "jupyterhub-singleuser"
 # Requests to the hub go straight to 127.0.0.1, whatever http_proxy the environment sets.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-DOCKERFILE = REPO / "deploy" / "Dockerfile"
+# What a learner's server loads: nbgrader's instructor tools switched off, as in the student
+# image (deploy/student-config/README.md).
+STUDENT_CONFIG = REPO / "deploy" / "student-config"
 SERVICE = "classroom-test"
 HUB_START_TIMEOUT_S = 60
 SERVER_START_TIMEOUT_S = 120
@@ -102,40 +106,6 @@ def proxy_path() -> str | None:
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
-def student_image_disables() -> tuple[list[str], list[str]]:
-    """What the student image switches off: (JupyterLab plugins, server extensions).
-
-    Read from the ``jupyter ... disable`` commands of deploy/Dockerfile's student stage.
-    """
-    text = DOCKERFILE.read_text(encoding="utf-8").split("AS student", 1)[1]
-    plugins, extensions = [], []
-    for line in text.replace("\\\n", " ").replace("&&", "\n").splitlines():
-        words = line.split("#", 1)[0].split()
-        if "jupyter" in words and "disable" in words:
-            name = words[-1]
-            (plugins if "labextension" in words else extensions).append(name)
-    return plugins, extensions
-
-
-def write_student_image_config(folder: Path) -> None:
-    """Config files that switch off what the student image switches off.
-
-    The image runs ``jupyter labextension disable --level=sys_prefix`` and ``jupyter server
-    extension disable --sys-prefix``, which write these same settings into its environment.
-    Here the environment is shared with the instructor, so the settings go into a folder
-    that only students' servers have on their ``JUPYTER_CONFIG_PATH`` (highest priority).
-    """
-    plugins, extensions = student_image_disables()
-    (folder / "labconfig").mkdir(parents=True)
-    (folder / "jupyter_server_config.d").mkdir()
-    page_config = {"disabledExtensions": dict.fromkeys(plugins, True)}
-    server_config = {"ServerApp": {"jpserver_extensions": dict.fromkeys(extensions, False)}}
-    (folder / "labconfig" / "page_config.json").write_text(json.dumps(page_config))
-    (folder / "jupyter_server_config.d" / "mesatoys-student.json").write_text(
-        json.dumps(server_config)
-    )
-
-
 class HubError(RuntimeError):
     """The hub or a user's server did not do what the test asked."""
 
@@ -159,7 +129,6 @@ class LoopbackHub:
         self.token = secrets.token_hex(24)
         self.marker = secrets.token_hex(8)  # in every server's environment, to find them
         self.exchange = root / "exchange"
-        self.student_etc = root / "etc-jupyter-student"
         self.process: subprocess.Popen | None = None
         self.log_path = root / "jupyterhub.log"
         self._log = None
@@ -175,7 +144,6 @@ class LoopbackHub:
         etc = self.root / "etc-jupyter"
         etc.mkdir()
         shutil.copy(DEPLOY_CONFIG, etc / "nbgrader_config.py")
-        write_student_image_config(self.student_etc)
         environment = {
             "JUPYTER_CONFIG_PATH": str(etc),
             "MESATOYS_EXCHANGE": str(self.exchange),
@@ -205,7 +173,7 @@ class LoopbackHub:
             service=SERVICE,
             service_token=self.token,
             students=self.students,
-            student_config_path=os.pathsep.join([str(self.student_etc), str(etc)]),
+            student_config_path=os.pathsep.join([str(STUDENT_CONFIG), str(etc)]),
         )
         path = self.root / "jupyterhub_config.py"
         path.write_text(config, encoding="utf-8")
