@@ -272,13 +272,20 @@ def text_of(path: Path) -> str:
 
 
 def external_resources(page: str) -> list[str]:
-    """URLs outside the page that a browser would load on opening it (scripts, styles,
-    images, CSS imports); links a reader may click are not loaded and not listed."""
+    """Outside URLs a browser would load on opening ``page``.
+
+    Scripts, styles, images, frames and media (``src``, ``srcset``, ``href`` of ``<link>``,
+    ``data`` of ``<object>``) and CSS ``url(...)`` and ``@import``; links a reader may click
+    are not loaded and not listed. Protocol-relative URLs (``//host/...``) count.
+    """
+    remote = r"\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:)?//[^\s\"')>]+"
     pattern = (
-        r"<script[^>]*\ssrc=[\"']([a-z]+:)?//[^\"']+"
-        r"|<link[^>]*\shref=[\"']([a-z]+:)?//[^\"']+"
-        r"|<img[^>]*\ssrc=[\"']([a-z]+:)?//[^\"']+"
-        r"|@import\s+url\([\"']?([a-z]+:)?//[^)]+"
+        rf"<(?:script|img|iframe|frame|source|audio|video|embed|input|track)\b[^>]*?"
+        rf"\s(?:src|srcset)\s*={remote}"
+        rf"|<link\b[^>]*?\shref\s*={remote}"
+        rf"|<object\b[^>]*?\sdata\s*={remote}"
+        rf"|url\({remote}"
+        rf"|@import{remote}"
     )
     return [m.group(0) for m in re.finditer(pattern, page, flags=re.I)]
 
