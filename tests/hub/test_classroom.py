@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import course as c
 import nbformat
 import pytest
-from hub_session import SINGLEUSER, LoopbackHub, proxy_path
+from hub_session import COURSE_ID, SINGLEUSER, LoopbackHub, proxy_path
 from loopback import (
     QUIET_LAB_SETTINGS,
     browser_requirements,
@@ -229,6 +229,56 @@ def browser_student_fetches_feedback(page: Page, room: Classroom, artifacts: Pat
 # --- the run ----------------------------------------------------------------------------------
 
 
+def instructor_releases_the_quiz(room: Classroom) -> None:
+    """Generate the student version and release it, through the formgrader's API."""
+    hub = room.hub
+    hub.formgrader(f"/assignment/{c.QUIZ}/assign", method="POST")
+    hub.formgrader(f"/assignment/{c.QUIZ}/release", method="POST")
+    released = hub.exchange / COURSE_ID / "outbound" / c.QUIZ / f"{c.QUIZ}.ipynb"
+    room.released_source = released.read_text(encoding="utf-8")
+
+
+def api_student_takes_the_quiz(room: Classroom) -> None:
+    """Bob: fetch, answer and submit through his server's REST API."""
+    hub, user = room.hub, API_STUDENT
+    room.fetched[user] = hub.assignments(user, "fetch", assignment_id=c.QUIZ)
+    notebook = hub.read_file(user, QUIZ_PATH)["content"]
+    hub.write_notebook(user, QUIZ_PATH, answered(notebook, WRONG[user]))
+    hub.assignments(user, "submit", assignment_id=c.QUIZ)
+
+
+def instructor_collects_and_autogrades(room: Classroom) -> None:
+    """Collect every submission and autograde each student's; record the scores."""
+    hub = room.hub
+    room.inbound = sorted(p.name for p in (hub.exchange / COURSE_ID / "inbound").iterdir())
+    hub.formgrader(f"/assignment/{c.QUIZ}/collect", method="POST")
+    course = hub.home(INSTRUCTOR) / "course"
+    room.collected = sorted(p.name for p in (course / "submitted").iterdir())
+    for student in STUDENTS:
+        hub.formgrader(f"/submission/{c.QUIZ}/{student}/autograde", method="POST")
+    room.submissions = {s["student"]: s for s in hub.formgrader(f"/submissions/{c.QUIZ}")}
+
+
+def instructor_returns_feedback(room: Classroom) -> None:
+    """Generate every student's feedback page and release it to the exchange."""
+    room.hub.formgrader(f"/assignment/{c.QUIZ}/generate_feedback", method="POST")
+    room.hub.formgrader(f"/assignment/{c.QUIZ}/release_feedback", method="POST")
+
+
+def read_feedback_in_homes(room: Classroom) -> None:
+    """Every feedback page in each student's assignment folder, read through their server."""
+    hub = room.hub
+    for student in STUDENTS:
+        folders = hub.read_file(student, f"{c.QUIZ}/feedback")["content"]
+        room.feedback_pages[student] = [
+            entry["path"]
+            for folder in folders
+            for entry in hub.read_file(student, folder["path"])["content"]
+        ]
+        texts = [hub.read_file(student, p)["content"] for p in room.feedback_pages[student]]
+        room.feedback_text[student] = "\n".join(texts)
+
+
 def run_class(page: Page, room: Classroom, artifacts: Path) -> None:
     """The whole classroom flow, step by step, timing each step.
 
@@ -250,47 +300,20 @@ def run_class(page: Page, room: Classroom, artifacts: Path) -> None:
     step("hub and proxy started")
     hub.spawn(INSTRUCTOR, *STUDENTS)
     step("three servers spawned")
-
-    hub.formgrader(f"/assignment/{c.QUIZ}/assign", method="POST")
-    hub.formgrader(f"/assignment/{c.QUIZ}/release", method="POST")
-    released = hub.exchange / "mesatoys" / "outbound" / c.QUIZ / f"{c.QUIZ}.ipynb"
-    room.released_source = released.read_text(encoding="utf-8")
+    instructor_releases_the_quiz(room)
     step("instructor generated and released the quiz")
-
     browser_student_takes_the_quiz(page, room, artifacts)
     step("alice (browser) fetched, opened and submitted")
-
-    user = API_STUDENT
-    room.fetched[user] = hub.assignments(user, "fetch", assignment_id=c.QUIZ)
-    notebook = hub.read_file(user, QUIZ_PATH)["content"]
-    hub.write_notebook(user, QUIZ_PATH, answered(notebook, WRONG[user]))
-    hub.assignments(user, "submit", assignment_id=c.QUIZ)
+    api_student_takes_the_quiz(room)
     step("bob (REST) fetched and submitted")
-
-    room.inbound = sorted(p.name for p in (hub.exchange / "mesatoys" / "inbound").iterdir())
-    hub.formgrader(f"/assignment/{c.QUIZ}/collect", method="POST")
-    course = hub.home(INSTRUCTOR) / "course"
-    room.collected = sorted(p.name for p in (course / "submitted").iterdir())
-    for student in STUDENTS:
-        hub.formgrader(f"/submission/{c.QUIZ}/{student}/autograde", method="POST")
+    instructor_collects_and_autogrades(room)
     step("instructor collected and autograded")
-    room.submissions = {s["student"]: s for s in hub.formgrader(f"/submissions/{c.QUIZ}")}
-    hub.formgrader(f"/assignment/{c.QUIZ}/generate_feedback", method="POST")
-    hub.formgrader(f"/assignment/{c.QUIZ}/release_feedback", method="POST")
+    instructor_returns_feedback(room)
     step("instructor generated and released feedback")
-
     browser_student_fetches_feedback(page, room, artifacts)
     hub.assignments(API_STUDENT, "fetch_feedback", assignment_id=c.QUIZ)
-    for student in STUDENTS:
-        pages = hub.read_file(student, f"{c.QUIZ}/feedback")["content"]
-        names = [f"{c.QUIZ}/feedback/{p['name']}" for p in pages]
-        room.feedback_pages[student] = [
-            entry["path"] for folder in names for entry in hub.read_file(student, folder)["content"]
-        ]
-        texts = [hub.read_file(student, p)["content"] for p in room.feedback_pages[student]]
-        room.feedback_text[student] = "\n".join(texts)
+    read_feedback_in_homes(room)
     step("students fetched feedback")
-
     for user in (INSTRUCTOR, *STUDENTS):
         room.formgrader_status[user] = hub.status_of(user, "/formgrader/api/status")
 
@@ -341,7 +364,7 @@ def test_the_browser_student_opened_the_quiz_from_the_assignments_tab_and_submit
     key = c.answer_key()
     right = next(q for q in key if q not in WRONG[BROWSER_STUDENT])
     assert c.answer_line(right, key[right].value) in classroom.opened_notebook_answers
-    assert any(c.QUIZ in row and "mesatoys" in row for row in classroom.browser_statuses)
+    assert any(c.QUIZ in row and COURSE_ID in row for row in classroom.browser_statuses)
     for name in ("01-alice-assignments-released", "02-alice-quiz-opened", "03-alice-submitted"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
 
