@@ -112,7 +112,6 @@ class PracticeQuestion(ShowsWidget):
         self.question = question
         self.on_result = _check_hook(on_result)
         self.attempts: list[tuple[int, ...]] = []
-        self._widget = None
 
     @property
     def id(self) -> str:
@@ -169,13 +168,6 @@ class PracticeQuestion(ShowsWidget):
         return self.text()
 
     # --- widget ------------------------------------------------------------------------------
-
-    @property
-    def widget(self):
-        """The ipywidgets view: prompt, options, Check button, feedback (built once)."""
-        if self._widget is None:
-            self._widget = self._build_widget()
-        return self._widget
 
     @property
     def controls(self) -> list:
@@ -352,7 +344,6 @@ class PracticeQuiz(ShowsWidget):
         self.title = title
         self.on_result = _check_hook(on_result)
         self.saved = False
-        self._widget = None
         for q in self.questions:
             q.on_result = self._recorder(q.on_result)
 
@@ -429,13 +420,6 @@ class PracticeQuiz(ShowsWidget):
     def _plain_text(self) -> str:
         return self.text()
 
-    @property
-    def widget(self):
-        """The ipywidgets view: every question, numbered, then the running score."""
-        if self._widget is None:
-            self._widget = self._build_widget()
-        return self._widget
-
     def _build_widget(self):
         import ipywidgets as w
 
@@ -450,7 +434,7 @@ class PracticeQuiz(ShowsWidget):
         return _status_box(f"<b>{html.escape(self.summary())}</b>", None)
 
     def _refresh(self) -> None:
-        if self._widget is not None:
+        if self._built_widget() is not None:
             self._score.value = self._score_html()
 
 

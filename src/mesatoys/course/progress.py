@@ -744,7 +744,6 @@ class ProgressView(ShowsWidget):
         if store is not None and not isinstance(store, ProgressStore):
             raise TypeError(f"store must be a ProgressStore or None, got {store!r}")
         self.store = store or default_store()
-        self._widget = None
 
     def _where(self) -> str:
         if self.store.in_memory:
@@ -771,13 +770,6 @@ class ProgressView(ShowsWidget):
             "progress.reset(confirm=True) erases it.",
         ]
         return "\n".join(lines)
-
-    @property
-    def widget(self):
-        """The ipywidgets view (built once; **Refresh** re-reads the file)."""
-        if self._widget is None:
-            self._widget = self._build_widget()
-        return self._widget
 
     def _table_html(self) -> str:
         report = self.store.report()
@@ -849,7 +841,7 @@ class ProgressView(ShowsWidget):
 
     def refresh(self) -> None:
         """Re-read the progress file and redraw the table."""
-        if self._widget is not None:
+        if self._built_widget() is not None:
             self._table.value = self._table_html()
 
     def _say(self, text: str) -> None:

@@ -936,7 +936,6 @@ class TutorBox(ShowsWidget):
         if tutor is not None and not isinstance(tutor, Tutor):
             raise TypeError(f"tutor must be a Tutor or None, got {tutor!r}")
         self._tutor = tutor
-        self._widget = None
         self.answers: list[Answer] = []
 
     @property
@@ -949,13 +948,6 @@ class TutorBox(ShowsWidget):
     def text_summary(self) -> str:
         """How to ask the tutor without widgets."""
         return self.HOW_TO
-
-    @property
-    def widget(self):
-        """The ipywidgets view: question box, Ask button, answer area (built once)."""
-        if self._widget is None:
-            self._widget = self._build_widget()
-        return self._widget
 
     def _build_widget(self):
         import ipywidgets as w

@@ -32,7 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from mesatoys.experiments import ai_control as ac
-from mesatoys.viz.display import ShowsWidget, encode_png
+from mesatoys.viz.display import ShowsWidget, SyncsControls, encode_png
 from mesatoys.viz.palette import OKABE_ITO
 
 #: Colour of each protocol in every figure of the toy (Okabe-Ito).
@@ -209,7 +209,7 @@ EXPLORER_RATES = tuple(float(f"{r:.3g}") for r in np.geomspace(1e-3, 1.0, 16))
 BEST = "best"
 
 
-class ControlExplorer(ShowsWidget):
+class ControlExplorer(SyncsControls, ShowsWidget):
     """Sliders for the audit budget, attack rate, monitor quality and deferral.
 
     The random deployments are drawn once (seeded); a redraw re-evaluates the
@@ -241,7 +241,6 @@ class ControlExplorer(ShowsWidget):
         self.attack_rate: float | None = None
         self.error: str | None = None
         self.redraws = 0
-        self._syncing = False
         self._build_figure()
         self._build_widgets()
         self._redraw()
@@ -489,8 +488,7 @@ class ControlExplorer(ShowsWidget):
     def _sync_widgets(self) -> None:
         if not hasattr(self, "_controls"):
             return
-        self._syncing = True
-        try:
+        with self._quietly():
             c = self._controls
             if self.audit_budget in BUDGETS:
                 c["audit_budget"].value = self.audit_budget
@@ -498,13 +496,11 @@ class ControlExplorer(ShowsWidget):
             c["monitor_quality"].value = self.monitor_quality
             if self.defer_fraction in DEFER_FRACTIONS:
                 c["defer_fraction"].value = self.defer_fraction
-        finally:
-            self._syncing = False
 
     def _on_widget(self, change: dict) -> None:
-        if self._syncing:
+        name = self._changed_control(change)
+        if name is None:
             return
-        name = next(k for k, v in self._controls.items() if v is change["owner"])
         try:
             self.set(**{name: change["new"]})
         except ValueError:

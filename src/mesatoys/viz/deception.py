@@ -36,7 +36,7 @@ from matplotlib.ticker import MaxNLocator
 from mesatoys.checks import check_count, check_seed
 from mesatoys.experiments import deception as dc
 from mesatoys.experiments import honeypots as hp
-from mesatoys.viz.display import ShowsWidget, encode_png, render_png
+from mesatoys.viz.display import ShowsWidget, SyncsControls, encode_png, render_png
 from mesatoys.viz.palette import OKABE_ITO
 
 #: Colour of each kind of agent, and of misbehaviour, in every figure of this toy.
@@ -279,7 +279,7 @@ _LABELS = {
 }
 
 
-class DeceptionExplorer(ShowsWidget):
+class DeceptionExplorer(SyncsControls, ShowsWidget):
     """Turn awareness, training length and oversight; see what training selects.
 
     Each redraw runs the whole simulation (a few milliseconds) and renders one figure.
@@ -312,13 +312,11 @@ class DeceptionExplorer(ShowsWidget):
             )
         self.message: str | None = None
         self.redraws = 0
-        self._syncing = False
         self.figure = Figure(figsize=(8.4, 4.6), dpi=80)
         self._canvas = FigureCanvasAgg(self.figure)
         self._ax = self.figure.add_axes((0.075, 0.22, 0.91, 0.66))
         self._plot = TrainingPlot(self._ax)
         self._background = None
-        self._widget = None
         self._redraw()
 
     @property
@@ -374,13 +372,6 @@ class DeceptionExplorer(ShowsWidget):
             self.figure.draw_artist(artist)
         return encode_png(np.asarray(self._canvas.buffer_rgba()))
 
-    @property
-    def widget(self):
-        """The ipywidgets view (built on first use)."""
-        if self._widget is None:
-            self._widget = self._build_widget()
-        return self._widget
-
     def _build_widget(self):
         import ipywidgets as w
 
@@ -408,12 +399,9 @@ class DeceptionExplorer(ShowsWidget):
     def _sync_widgets(self) -> None:
         if not hasattr(self, "_controls"):
             return
-        self._syncing = True
-        try:
+        with self._quietly():
             for name in _SLIDERS:
                 self._controls[name].value = getattr(self.config, name)
-        finally:
-            self._syncing = False
 
     def _on_widget(self, change: dict[str, Any]) -> None:
         if self._syncing:

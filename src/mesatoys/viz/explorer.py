@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 
 from mesatoys.envs.features import check_radius
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import (
     FEATURE_LABELS,
     SPLIT_NAMES,
@@ -58,7 +58,7 @@ def radius_label(radius: int | None) -> str:
     return f"within {radius} cell{'s' if radius != 1 else ''}"
 
 
-class GoalMisgeneralizationExplorer(ShowsWidget):
+class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
     """Browse learned agents and their paths across alpha, seed, view radius and level.
 
     Args:
@@ -109,7 +109,6 @@ class GoalMisgeneralizationExplorer(ShowsWidget):
         )
         self.split, self.level = "test", 0
         self.redraws = 0
-        self._syncing = False
         self._build_figure()
         self._build_widgets()
         self._redraw()
@@ -282,20 +281,17 @@ class GoalMisgeneralizationExplorer(ShowsWidget):
         """Make the controls show the current state without triggering redraws."""
         if not hasattr(self, "_controls"):
             return
-        self._syncing = True
-        try:
+        with self._quietly():
             c = self._controls
             c["level"].max = self.n_levels() - 1
             for name in ("alpha", "seed", "split", "level"):
                 c[name].value = getattr(self, name)
             c["radius"].value = self.radii.index(self.radius)
-        finally:
-            self._syncing = False
 
     def _on_widget(self, change: dict) -> None:
-        if self._syncing:
+        name = self._changed_control(change)
+        if name is None:
             return
-        name = next(k for k, v in self._controls.items() if v is change["owner"])
         value = self.radii[change["new"]] if name == "radius" else change["new"]
         self.set(**{name: value})
 

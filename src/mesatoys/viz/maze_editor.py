@@ -41,7 +41,7 @@ from mesatoys.envs.features import corner_cells
 from mesatoys.envs.hand_mazes import ALLOWED, HAND_MAZES, maze_art, parse_maze
 from mesatoys.envs.maze import LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import draw_maze, level_ascii, pct, render_png
 from mesatoys.viz.palette import OKABE_ITO, color
 
@@ -371,7 +371,7 @@ EDITOR_RULES = (
 _STYLE = "<style>.mesatoys-maze-art textarea{font-family:monospace;line-height:1.15}</style>"
 
 
-class MazeEditor(ShowsWidget):
+class MazeEditor(SyncsControls, ShowsWidget):
     """Choose or draw a maze; watch the planner and the lookup table play it.
 
     Args:
@@ -422,12 +422,9 @@ class MazeEditor(ShowsWidget):
         if name not in self.mazes:
             raise ValueError(f"name must be one of {list(self.mazes)}, got {name!r}")
         self.name = name
-        self._syncing = True
-        try:
+        with self._quietly():
             self._picker.value = name
             self._art.value = self.mazes[name]
-        finally:
-            self._syncing = False
         self.play()
 
     def play(self, art: str | None = None) -> None:
@@ -458,7 +455,6 @@ class MazeEditor(ShowsWidget):
     def _build_widgets(self) -> None:
         import ipywidgets as w
 
-        self._syncing = False
         self._picker = w.Dropdown(options=list(self.mazes), description="maze")
         self._art = w.Textarea(
             rows=self.agents.config.size + 1,

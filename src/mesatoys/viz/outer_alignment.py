@@ -45,7 +45,7 @@ from mesatoys.envs.boat_race import (
     render_ascii,
 )
 from mesatoys.experiments import specification_gaming as sg
-from mesatoys.viz.display import ShowsWidget, render_png
+from mesatoys.viz.display import ShowsWidget, SyncsControls, render_png
 from mesatoys.viz.palette import OKABE_ITO
 
 #: Colour of each agent in every figure of this notebook (Okabe-Ito).
@@ -357,7 +357,7 @@ def track_size_figure(comparison: sg.TrackSizeComparison) -> Figure:
 # --- an explorer of the toy ---------------------------------------------------------------------
 
 
-class BoatRaceExplorer(ShowsWidget):
+class BoatRaceExplorer(SyncsControls, ShowsWidget):
     """Pick a reward, a track size and an agent; see its route and both numbers.
 
     Redrawing runs value iteration on the new track (milliseconds) and renders one
@@ -389,7 +389,6 @@ class BoatRaceExplorer(ShowsWidget):
             "planner",
         )
         self.redraws = 0
-        self._syncing = False
         self.figure = Figure(figsize=(4.8, 5.2))
         self._ax = self.figure.add_axes((0.03, 0.02, 0.94, 0.84))
         self._build_widgets()
@@ -478,17 +477,14 @@ class BoatRaceExplorer(ShowsWidget):
     def _sync_widgets(self) -> None:
         if not hasattr(self, "_controls"):
             return
-        self._syncing = True
-        try:
+        with self._quietly():
             for name in ("reward", "side", "agent"):
                 self._controls[name].value = getattr(self, name)
-        finally:
-            self._syncing = False
 
     def _on_widget(self, change: dict) -> None:
-        if self._syncing:
+        name = self._changed_control(change)
+        if name is None:
             return
-        name = next(k for k, v in self._controls.items() if v is change["owner"])
         self.set(**{name: change["new"]})
 
     def text_summary(self) -> str:
@@ -697,7 +693,6 @@ class FailureModeExercise(ShowsWidget):
                 )
         self.scenarios = tuple(scenarios)
         self.attempts: list[tuple[str | None, ...]] = []
-        self._widget = None
 
     def parse(self, answer: object) -> str | None:
         """A failure-mode key from a key, a label (any case) or a number 1-4; None if blank.
@@ -779,13 +774,6 @@ class FailureModeExercise(ShowsWidget):
             "and print the result.",
         ]
         return "\n".join(lines)
-
-    @property
-    def widget(self):
-        """The ipywidgets view (built once)."""
-        if self._widget is None:
-            self._widget = self._build_widget()
-        return self._widget
 
     def _build_widget(self):
         import ipywidgets as w

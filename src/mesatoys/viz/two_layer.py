@@ -49,7 +49,7 @@ from mesatoys.envs.features import (
 )
 from mesatoys.envs.maze import UNREACHABLE, LevelBatch, base_return, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import FEATURE_LABELS, outcome_text, trim_path
 from mesatoys.viz.palette import FEATURE_COLORS, OKABE_ITO, color
 
@@ -740,7 +740,7 @@ def first_plans_figure(
 # --- the stepper ------------------------------------------------------------------------------
 
 
-class TwoLoopStepper(ShowsWidget):
+class TwoLoopStepper(SyncsControls, ShowsWidget):
     """Step both loops: a generation slider (outer loop) and a sweep slider (inner loop).
 
     Inner plans are computed on first visit and cached (at most ``cache_size``); the
@@ -781,7 +781,6 @@ class TwoLoopStepper(ShowsWidget):
         self.split, self.index = _check_split(split), index
         self.sweep = self.plan.sweeps
         self.redraws = 0
-        self._syncing = False
         self._build_widgets()
         self._redraw()
 
@@ -898,21 +897,18 @@ class TwoLoopStepper(ShowsWidget):
         """Make the controls show the current state without triggering redraws."""
         if not hasattr(self, "_controls"):
             return
-        self._syncing = True
-        try:
+        with self._quietly():
             c = self._controls
             c["sweep"].max = self._play.max = self.plan.sweeps
             c["index"].max = self.n_levels() - 1
             for name in ("generation", "sweep", "split", "index"):
                 c[name].value = getattr(self, name)
             self._play.value = self.sweep
-        finally:
-            self._syncing = False
 
     def _on_widget(self, change: dict) -> None:
-        if self._syncing:
+        name = self._changed_control(change)
+        if name is None:
             return
-        name = next(k for k, v in self._controls.items() if v is change["owner"])
         self.set(**{name: change["new"]})
 
     # --- drawing -------------------------------------------------------------------------------
