@@ -55,11 +55,11 @@ def task_headline(seeds: list[int]) -> dict:
         out["train"].append(_now() - t0)
 
         t0 = _now()
-        gm.play(config, weights, test_levels)
+        gm.play_levels(config, weights, test_levels)
         out["play_test"].append(_now() - t0)
 
         t0 = _now()
-        gm.play(config, weights, train_levels)
+        gm.play_levels(config, weights, train_levels)
         out["play_train"].append(_now() - t0)
     return {
         "samples": out,
@@ -93,20 +93,32 @@ def task_sweep(alphas: list[float], seeds: list[int]) -> dict:
     }
 
 
-# --- reactive -----------------------------------------------------------------------
+# --- layout shift -------------------------------------------------------------------
 
 
-def task_reactive(seeds: list[int]) -> dict:
-    from mesatoys.experiments import goal_misgeneralization as gm
+def task_layout_shift(seeds: list[int], n_train_levels: list[int]) -> dict:
+    import numpy as np
 
-    gm.compare_with_reactive(seed=1000)  # warm-up
-    times, comparisons = [], []
-    for seed in seeds:
-        t0 = _now()
-        comparison = gm.compare_with_reactive(seed=seed)
-        times.append(_now() - t0)
-        comparisons.append(vars(comparison))
-    return {"samples": times, "comparisons": comparisons, "seeds": seeds}
+    from mesatoys.agents.reactive import ReactivePolicy
+    from mesatoys.experiments import layout_shift as ls
+
+    ls.run(ls.Config(n_train_levels=1), seed=1000)  # warm-up
+    out: dict[str, list[float]] = {f"run_{n}": [] for n in n_train_levels}
+    out |= {f"fit_{n}": [] for n in n_train_levels}
+    rates = []
+    for n in n_train_levels:
+        config = ls.Config(n_train_levels=n)
+        for seed in seeds:
+            t0 = _now()
+            result = ls.run(config, seed=seed)
+            out[f"run_{n}"].append(_now() - t0)
+            t0 = _now()
+            ReactivePolicy().fit(
+                result.train_levels, result.episode_limit, np.random.default_rng([seed, 3])
+            )
+            out[f"fit_{n}"].append(_now() - t0)
+            rates.append({"n": n, "seed": seed, **{k: getattr(result, k) for k in ls.RATES}})
+    return {"samples": out, "rates": rates, "seeds": seeds}
 
 
 # --- other toys ---------------------------------------------------------------------
@@ -134,9 +146,10 @@ def _widget_actions(name: str) -> tuple[object, list]:
 
     if name == "maze_editor":
         from mesatoys.envs.hand_mazes import HAND_MAZES
+        from mesatoys.experiments import layout_shift as ls
         from mesatoys.viz.maze_editor import MazeEditor
 
-        editor = MazeEditor(gm.train_agents(gm.Config(n_test_levels=300), seed=0, n_levels=1))
+        editor = MazeEditor(ls.run(ls.Config(n_train_levels=1), seed=0))
         return editor, [lambda n=n: editor.select(n) for n in HAND_MAZES]
     if name == "boat_race":
         from mesatoys.viz.outer_alignment import BoatRaceExplorer
@@ -436,7 +449,7 @@ def task_grading(n_students: int, repeat: int, cli_repeat: int) -> dict:
 TASKS = {
     "headline": task_headline,
     "sweep": task_sweep,
-    "reactive": task_reactive,
+    "layout_shift": task_layout_shift,
     "explorer": task_explorer,
     "notebook": task_notebook,
     "toy": task_toy,

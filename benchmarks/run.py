@@ -170,12 +170,12 @@ def bench_headline() -> list[Row]:
             Row("headline", "- training `gm.train_mesa_objective`", samples=s["train"]),
             Row(
                 "headline",
-                f"- evaluation `gm.play` on {n_test} test levels",
+                f"- evaluation `gm.play_levels` on {n_test} test levels",
                 samples=s["play_test"],
             ),
             Row(
                 "headline",
-                f"- evaluation `gm.play` on {n_train} train levels",
+                f"- evaluation `gm.play_levels` on {n_train} train levels",
                 samples=s["play_train"],
             ),
         ]
@@ -338,21 +338,38 @@ def _pid_method(res: dict) -> str:
     return ", ".join(f"`{k}`" for k in works) or "?"
 
 
-def bench_reactive() -> list[Row]:
-    """``gm.compare_with_reactive(seed)`` over 5 seeds, one core, for information."""
+LAYOUT_SHIFT_SIZES = [1, 256]  # training mazes: the notebook's two runs
+
+
+def bench_layout_shift() -> list[Row]:
+    """``layout_shift.run`` and the reactive network's fit alone, over 5 seeds, one core."""
 
     def measure() -> list[Row]:
-        res = _worker("reactive", timeout=600, seeds=HEADLINE_SEEDS)
-        return [
-            Row(
-                "reactive",
-                "`gm.compare_with_reactive(seed=s)`",
-                samples=res["samples"],
-                note="1 core; seeds 0-4; for information",
+        res = _worker(
+            "layout_shift", timeout=900, seeds=HEADLINE_SEEDS, n_train_levels=LAYOUT_SHIFT_SIZES
+        )
+        rows = []
+        for n in LAYOUT_SHIFT_SIZES:
+            rows.append(
+                Row(
+                    "layout_shift",
+                    f"`layout_shift.run(Config(n_train_levels={n}), seed)`",
+                    samples=res["samples"][f"run_{n}"],
+                    note="1 core; seeds 0-4; planner ES + network fit + evaluation",
+                )
             )
-        ]
+            rows.append(
+                Row(
+                    "layout_shift",
+                    f"`ReactivePolicy().fit(...)` on {n} training maze(s), alone",
+                    samples=res["samples"][f"fit_{n}"],
+                    target=5.0 if n == 256 else None,
+                    note="1 core; seeds 0-4; behaviour cloning",
+                )
+            )
+        return rows
 
-    return _guard("reactive", "compare_with_reactive", measure)
+    return _guard("layout_shift", "layout_shift.run", measure)
 
 
 #: Experiment modules (besides the headline) timed by ``toys``: ``run(Config(), seed)``.
@@ -540,7 +557,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "sweep": bench_sweep,
     "explorer": bench_explorer,
     "notebook": bench_notebook,
-    "reactive": bench_reactive,
+    "layout_shift": bench_layout_shift,
     "toys": bench_toys,
     "widgets": bench_widgets,
     "grading": bench_grading,

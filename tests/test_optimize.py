@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mesatoys.optimize import ESConfig, centered_ranks, evolution_strategies
+from mesatoys.optimize import Adam, ESConfig, centered_ranks, evolution_strategies
 
 
 def _quadratic(optimum):
@@ -63,3 +63,90 @@ def test_centered_ranks():
 def test_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ESConfig(**kwargs)
+
+
+# --- Adam ------------------------------------------------------------------------------------
+
+
+def _reference_adam(theta, grads, lr, wd, sign, betas=(0.9, 0.999), eps=1e-8):
+    """Adam with decoupled weight decay, written from the formula (one array, many steps)."""
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    for t, g in enumerate(grads, start=1):
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g**2
+        m_hat, v_hat = m / (1 - betas[0] ** t), v / (1 - betas[1] ** t)
+        theta = theta * (1 - wd) + sign * (lr * m_hat / (np.sqrt(v_hat) + eps))
+    return theta
+
+
+@pytest.mark.parametrize(
+    ("maximize", "wd"), [(False, 0.0), (True, 0.0), (True, 0.02), (False, 0.1)]
+)
+def test_adam_follows_the_formula_exactly(maximize, wd):
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(6)
+    grads = [rng.standard_normal(6) for _ in range(25)]
+    theta = start.copy()
+    opt = Adam([theta], learning_rate=0.05, weight_decay=wd, maximize=maximize)
+    for g in grads:
+        opt.step([g])
+    expected = _reference_adam(start, grads, 0.05, wd, 1.0 if maximize else -1.0)
+    assert np.array_equal(theta, expected)
+    assert opt.steps == 25
+
+
+def test_evolution_strategies_steps_as_before_the_shared_adam():
+    """ES with the shared Adam gives, bit for bit, what its own Adam ascent step gave."""
+    optimum = np.array([1.0, -2.0, 0.5])
+    fit = _quadratic(optimum)
+    config = ESConfig(generations=30, weight_decay=0.02)
+    theta, history = evolution_strategies(fit, np.zeros(3), config, np.random.default_rng(3))
+    rng = np.random.default_rng(3)
+    ref = np.zeros(3)
+    m, v = np.zeros(3), np.zeros(3)
+    for generation in range(config.generations):
+        noise = rng.standard_normal((config.pairs, 3))
+        shaped = centered_ranks(fit(ref + config.sigma * np.concatenate([noise, -noise]), 0))
+        g = (shaped[: config.pairs] - shaped[config.pairs :]) @ noise / (2 * config.pairs)
+        m = 0.9 * m + (1 - 0.9) * g
+        v = 0.999 * v + (1 - 0.999) * g**2
+        step = generation + 1
+        m_hat, v_hat = m / (1 - 0.9**step), v / (1 - 0.999**step)
+        ref = ref * (1 - config.weight_decay) + config.learning_rate * m_hat / (
+            np.sqrt(v_hat) + 1e-8
+        )
+    assert np.array_equal(theta, ref)
+    assert np.array_equal(history.params[-1], ref)
+
+
+def test_adam_descends_a_quadratic_and_updates_every_array_in_place():
+    a, b = np.full(3, 5.0), np.full((2, 2), -4.0)
+    opt = Adam([a, b], learning_rate=0.1)
+    for _ in range(500):
+        opt.step([2 * (a - 1.0), 2 * (b + 2.0)])
+    np.testing.assert_allclose(a, 1.0, atol=1e-2)
+    np.testing.assert_allclose(b, -2.0, atol=1e-2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"learning_rate": 0.0}, "learning_rate must be > 0, got 0.0"),
+        ({"betas": (0.9, 1.0)}, r"betas must be two numbers in \[0, 1\)"),
+        ({"eps": 0.0}, "eps must be > 0"),
+        ({"weight_decay": 1.0}, r"weight_decay must be in \[0, 1\), got 1.0"),
+    ],
+)
+def test_adam_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Adam([np.zeros(2)], **kwargs)
+
+
+def test_adam_bad_params_and_grads():
+    with pytest.raises(TypeError, match=r"params\[0\] must be a floating-point numpy array"):
+        Adam([np.zeros(2, dtype=int)])
+    opt = Adam([np.zeros(2), np.zeros(3)])
+    with pytest.raises(ValueError, match="grads must hold 2 arrays, got 1"):
+        opt.step([np.zeros(2)])
+    with pytest.raises(ValueError, match=r"grads\[1\] must have shape \(3,\), got \(2,\)"):
+        opt.step([np.zeros(2), np.zeros(2)])

@@ -55,14 +55,15 @@ def _maze(maze_art):
     return walls, np.array(marks["S"]), np.array(marks["C"])
 
 
-def _episodes(cheese, corner, n=1):
+def _episodes(cheese, proxy, steps=3, n=1):
     z = np.zeros((n, 2), dtype=int)
     return Episodes(
         reached_cheese=np.array(cheese),
-        reached_corner=np.array(corner),
+        proxy=np.array(proxy),
         reached_mesa_goal=np.ones(n, dtype=bool),
+        cheese_in_view=np.ones(n, dtype=bool),
         returns=np.zeros(n),
-        steps=np.zeros(n, dtype=int),
+        steps=np.full(n, steps),
         final_pos=z,
         mesa_goal=z,
     )
@@ -115,19 +116,19 @@ def test_trim_path_drops_the_final_standing_still():
 
 
 @pytest.mark.parametrize(
-    ("cheese_cell", "got", "corner", "expected"),
+    ("cheese_cell", "got", "proxy", "steps", "expected"),
     [
-        ((1, 5), True, False, "reached the cheese (in the corner)"),
-        ((5, 1), True, True, "went to the corner, then the cheese"),
-        ((5, 1), True, False, "reached the cheese"),
-        ((5, 1), False, True, "reached the corner, missed the cheese"),
-        ((5, 1), False, False, "missed the cheese"),
+        ((1, 5), True, False, 4, "reached the cheese (in the corner)"),
+        ((5, 1), True, False, 4, "reached the cheese"),
+        ((5, 1), False, True, 4, "went to the corner, missed the cheese"),
+        ((5, 1), False, False, 4, "missed the cheese"),
+        ((5, 1), False, False, 0, "stayed put, missed the cheese"),
     ],
 )
-def test_outcome_text_names_what_happened(maze_art, cheese_cell, got, corner, expected):
+def test_outcome_text_names_what_happened(maze_art, cheese_cell, got, proxy, steps, expected):
     walls, start, _ = _maze(maze_art)
     levels = LevelBatch(walls[None], start[None], np.array([cheese_cell]))
-    assert mp.outcome_text(_episodes([got], [corner]), levels) == expected
+    assert mp.outcome_text(_episodes([got], [proxy], steps), levels) == expected
 
 
 def test_level_ascii_marks_every_thing(maze_art):
@@ -173,14 +174,14 @@ def test_draw_maze_rejects_a_non_square_grid():
 
 
 def test_train_vs_test_titles_state_what_the_agent_did(headline):
-    episodes = gm.play(headline.config, headline.weights, headline.test_levels)
+    episodes = gm.play_levels(headline.config, headline.weights, headline.test_levels)
     proxy_level = int(np.flatnonzero(episodes.proxy)[0])
     fig = mp.train_vs_test_figure(headline, train_index=0, test_index=proxy_level)
     train_title, test_title = (ax.get_title() for ax in fig.axes)
     assert train_title.startswith("Training level 0") and "reached the cheese" in train_title
     assert test_title.startswith(f"Test level {proxy_level}")
-    assert "reached the corner, missed the cheese" in test_title
-    assert "α = 0" in fig.get_suptitle()
+    assert "went to the corner, missed the cheese" in test_title
+    assert "α = 0" in fig.get_suptitle() and "simplicity bias on" in fig.get_suptitle()
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [({"train_index": 10**6}, "train_index"),
@@ -272,12 +273,31 @@ def test_sweep_title_when_nothing_helps(result):
 
 
 def test_tables_show_rates_as_percentages(result):
-    table = mp.outcome_table(_fake(result, 0.0, 0, 0.216, 0.786))
-    test_row = next(line for line in table.splitlines() if line.startswith("test levels"))
-    assert test_row.split()[-3:] == ["22%", "79%", mp.pct(result.test.mesa_goal_rate)]
-    comparison = gm.CapabilityComparison(1.0, 0.98, 0.14, 0.15)
-    lines = mp.capability_table(comparison).splitlines()
-    assert lines[1].split()[-2:] == ["100%", "98%"] and lines[2].split()[-2:] == ["14%", "15%"]
+    control = dataclasses.replace(result.test, true_goal_rate=1.0, proxy_rate=0.0)
+    table = mp.outcome_table(_fake(result, 0.0, 0, 0.216, 0.786), control=control)
+    lines = table.splitlines()
+    test_row = next(line for line in lines if line.startswith("learned goal, test"))
+    assert test_row.split()[-4:] == ["100%", "22%", "79%", mp.pct(result.test.mesa_goal_rate)]
+    control_row = next(line for line in lines if line.startswith("intended goal"))
+    assert control_row.split()[-3:-1] == ["100%", "0%"]
+
+
+def test_outcome_table_computes_the_control_on_the_same_test_levels(headline):
+    expected = gm.evaluate(headline.config, gm.ALIGNED_OBJECTIVE, headline.test_levels)
+    row = next(li for li in mp.outcome_table(headline).splitlines() if li.startswith("intended"))
+    assert row.split()[-3] == mp.pct(expected.true_goal_rate) == "100%"
+
+
+def test_underspecification_figure_draws_both_planes_and_the_training_paths(headline):
+    plane = gm.objective_plane(headline, values=np.linspace(-0.5, 1.5, 5), n_levels=8)
+    fig = mp.underspecification_figure(plane, {"bias on": headline})
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 2
+    assert np.array_equal(panels[0].images[0].get_array(), plane.train_return)
+    assert np.array_equal(panels[1].images[0].get_array(), plane.test_true_goal)
+    marker = next(li for li in panels[1].lines if li.get_label() == "bias on")
+    assert marker.get_xdata()[0] == pytest.approx(headline.mesa_objective["cheese"])
+    assert "sum" in fig.get_suptitle()
 
 
 def test_render_png_gives_png_bytes():
@@ -294,7 +314,7 @@ def count_runs(monkeypatch):
     real_run = gm.run
 
     def counting_run(config, seed):
-        calls.append((config.alpha, seed, config.cheese_radius))
+        calls.append((config.alpha, seed, config.has_bias))
         return real_run(config, seed)
 
     monkeypatch.setattr(gm, "run", counting_run)
@@ -309,8 +329,8 @@ def _explorer(**kwargs):
 
 def test_explorer_starts_on_the_first_choices_and_describes_them(count_runs):
     ex = _explorer()
-    assert (ex.alpha, ex.seed, ex.level, ex.split, ex.radius) == (0.0, 0, 0, "test", 1)
-    assert count_runs == [(0.0, 0, 1)] and ex.redraws == 1
+    assert (ex.alpha, ex.seed, ex.level, ex.split, ex.bias) == (0.0, 0, 0, "test", True)
+    assert count_runs == [(0.0, 0, True)] and ex.redraws == 1
     summary = ex.text_summary()
     assert "α = 0, seed 0" in summary and "Test level 0 (of 0-19)" in summary
     assert "S" in summary and "Key:" in summary
@@ -344,18 +364,29 @@ def test_each_combination_trains_once_and_says_so(count_runs, monkeypatch):
     monkeypatch.setattr(gm, "run", lambda c, s: (shown.append(ex._status.value), real_run(c, s))[1])
     for alpha in (0.3, 0.0, 0.3, 0.0):
         ex.set(alpha=alpha)
-    assert count_runs == [(0.0, 0, 1), (0.3, 0, 1)]
+    assert count_runs == [(0.0, 0, True), (0.3, 0, True)]
     assert len(shown) == 1 and "Training" in shown[0]
     assert ex._status.value == ""
 
 
-def test_radius_control_offers_always_visible(count_runs):
+def test_bias_control_trains_the_control_without_the_bias(count_runs):
     ex = _explorer()
-    labels = [label for label, _ in ex._controls["radius"].options]
-    assert labels[-1] == "always visible"
-    ex._controls["radius"].value = len(labels) - 1
-    assert ex.radius is None and count_runs[-1] == (0.0, 0, None)
-    assert "always visible" in ex.text_summary()
+    labels = [label for label, _ in ex._controls["bias"].options]
+    assert labels == ["on", "off (control)"]
+    ex._controls["bias"].value = False
+    assert ex.bias is False and count_runs[-1] == (0.0, 0, False)
+    assert ex.result.config == FAST.without_bias()
+    assert "no simplicity bias" in ex.text_summary()
+
+
+def test_explorer_shows_the_intended_goal_beside_the_learned_one():
+    ex = _explorer()
+    expected = gm.evaluate(ex.result.config, gm.ALIGNED_OBJECTIVE, ex.result.test_levels)
+    assert ex.control == expected
+    rate = mp.pct(expected.true_goal_rate)
+    assert (
+        f"Intended goal {{cheese: 1}}, same planner and sight: cheese {rate}" in ex.text_summary()
+    )
 
 
 def test_switching_split_keeps_or_resets_the_level():
@@ -379,7 +410,7 @@ def test_switching_split_keeps_or_resets_the_level():
         ({"level": -1}, "level must be"),
         ({"level": True}, "level must be"),
         ({"split": "validation"}, "split must be one of"),
-        ({"radius": 9}, "radius must be one of"),
+        ({"bias": "yes"}, "bias must be True or False"),
         ({"split": "test", "level": 25}, r"\[0, 19\] for the test split"),
     ],
 )
@@ -387,7 +418,7 @@ def test_set_rejects_bad_values_and_changes_nothing(kwargs, message):
     ex = _explorer()
     with pytest.raises(ValueError, match=message):
         ex.set(**kwargs)
-    assert (ex.alpha, ex.seed, ex.level, ex.split, ex.radius) == (0.0, 0, 0, "test", 1)
+    assert (ex.alpha, ex.seed, ex.level, ex.split, ex.bias) == (0.0, 0, 0, "test", True)
     assert ex.redraws == 1
 
 
@@ -409,7 +440,7 @@ def test_precomputed_results_fill_the_cache(count_runs):
     [
         ({"n_test_levels": 21}, "n_test_levels=20"),
         ({"alpha": 0.5}, "alphas from"),
-        ({"cheese_radius": 7}, "radii from"),
+        ({"cheese_radius": 7}, "same config apart from alpha"),
     ],
 )
 def test_precomputed_results_must_match_the_explorer(result, change, message):

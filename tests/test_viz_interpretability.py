@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
@@ -19,7 +21,7 @@ FAST_ES = gm.Config(es=ESConfig(generations=15))
 
 @pytest.fixture(scope="module")
 def interp_runs():
-    config = interp.Config(alpha=0.0, n_test_levels=100, base=FAST_ES)
+    config = interp.Config(dataclasses.replace(FAST_ES, alpha=0.0, n_test_levels=100))
     return [interp.run(config, s) for s in (0, 1)]
 
 
@@ -58,7 +60,7 @@ def test_objective_figure_states_both_accuracies(interp_runs):
 
 
 def test_objective_figure_rejects_mixed_or_missing_runs(interp_runs):
-    other = interp.run(interp.Config(alpha=1.0, n_test_levels=20, base=FAST_ES), 0)
+    other = interp.run(interp.Config(dataclasses.replace(FAST_ES, alpha=1.0, n_test_levels=20)), 0)
     with pytest.raises(ValueError, match="one alpha"):
         vi.objective_figure([interp_runs[0], other])
     with pytest.raises(ValueError, match="at least one"):

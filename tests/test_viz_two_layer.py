@@ -76,21 +76,21 @@ def test_importing_two_layer_does_not_load_widgets():
 def test_outer_loop_records_line_up_with_the_history(result):
     assert tl.n_generations(result) == FAST.es.generations
     assert len(tl.es_scores(result)) == FAST.es.generations
-    own = tl.generation_returns(result)
+    own = gm.generation_returns(result)
     assert own.shape == (FAST.es.generations + 1,)
     assert own[0] == 0.0  # all-zero weights: nothing to plan for, the planner stays put
 
 
 def test_no_generation_beats_the_shortest_route(trained):
-    own, best = tl.generation_returns(trained), tl.best_possible_return(trained)
+    own, best = gm.generation_returns(trained), gm.best_possible_return(trained)
     assert (own <= best + 1e-12).all()
     assert own[-1] == pytest.approx(trained.train.mean_return)  # the same agent, all levels
 
 
 def test_generation_returns_match_playing_each_generation(result):
-    own = tl.generation_returns(result)
+    own = gm.generation_returns(result)
     for g in (1, tl.n_generations(result)):
-        episodes = gm.play(result.config, result.history.params[g], result.train_levels)
+        episodes = gm.play_levels(result.config, result.history.params[g], result.train_levels)
         assert own[g] == pytest.approx(episodes.returns.mean())
 
 
@@ -98,7 +98,7 @@ def test_history_table_lists_scores_and_weights(result):
     table = tl.history_table(result, generations=[0, 4])
     lines = table.splitlines()
     assert "16 candidates" not in table and "4 candidates" in table  # 2 * pairs
-    assert f"best possible is {tl.best_possible_return(result):.3f}" in lines[1]
+    assert f"best possible is {gm.best_possible_return(result):.3f}" in lines[1]
     assert lines[2].split()[:3] == ["generation", "ES", "score"]
     assert lines[3].split()[:2] == ["0", f"{result.history.mean_fitness[0]:.2f}"]
     assert lines[4].split()[1] == "—"  # the last generation was not scored
@@ -122,10 +122,11 @@ def test_first_plan_counts_the_cheese_only_when_in_view(maze_art):
     assert seen and utility[5, 1] == 0.5
 
 
-def test_first_plan_skips_a_feature_on_the_start_cell(maze_art):
-    level = _level(maze_art, (1, 1))  # start on the top-left corner
-    utility, _ = tl.first_plan_utility(np.array([0.0, 1.0, 0.7, 0.0, 0.0]), level, None)
-    assert utility[1, 1] == 0.0 and utility[1, 7] == 1.0
+def test_first_plan_sums_features_that_share_a_cell(maze_art):
+    level = _level(maze_art, (1, 1), cheese="C")
+    corner = LevelBatch(level.walls, level.start, np.array([[1, 7]]))  # cheese on the corner
+    utility, seen = tl.first_plan_utility(np.array([0.3, 1.0, 0.7, 0.0, 0.0]), corner, None)
+    assert seen and utility[1, 7] == pytest.approx(1.3) and utility[1, 1] == 0.7
 
 
 def test_inner_plan_ends_at_the_planners_value_map(trained):
@@ -135,12 +136,12 @@ def test_inner_plan_ends_at_the_planners_value_map(trained):
     expected = agent.value_map(plan.level.walls[0], cells, cheese_seen=plan.cheese_seen)
     np.testing.assert_allclose(plan.values[-1], expected, atol=1e-12)
     assert (plan.route[0] == plan.level.start[0]).all()
-    assert plan.outcome in {"reached the cheese", "reached the corner, missed the cheese"}
+    assert plan.outcome in {"reached the cheese", "went to the corner, missed the cheese"}
 
 
 def test_inner_plan_sweeps_and_changed_cells(trained):
     plan = tl.inner_plan(trained, 40, "train", 0)
-    assert plan.target_names() == ["top_right"] and not plan.cheese_seen
+    assert plan.target_names() == ["top_right"] and plan.cheese_seen
     assert plan.sweeps == plan.farthest_distance()
     assert [tuple(c) for c in np.argwhere(plan.changed(0))] == [(1, 11)]
     reached = np.zeros_like(plan.changed(0))
@@ -198,7 +199,7 @@ def test_value_panel_shows_the_route_only_once_the_plan_is_complete(trained):
     assert len(panel.changed.get_offsets()) == plan.changed(3).sum()
     panel.show(plan, plan.sweeps)
     assert len(panel.route.get_xdata()) == len(plan.route)
-    assert panel.cheese.get_markerfacecolor() == "none"  # not seen: drawn as a ring
+    assert panel.cheese.get_markerfacecolor() != "none"  # in view: a filled marker
     image = panel.image.get_array()
     assert image.shape == (plan.level.size, plan.level.size, 4)
 
@@ -235,7 +236,8 @@ def test_first_plans_figure_says_what_happened(trained):
     fig = tl.first_plans_figure(trained, test_index=1)
     left, right = fig.axes[0].get_title(), fig.axes[1].get_title()
     assert left.startswith("Training level 0") and "reached the cheese" in left
-    assert right.startswith("Test level 1") and "not yet seen" in right
+    assert right.startswith("Test level 1") and "cheese in view, worth" in right
+    assert "went to the corner, missed the cheese" in right
 
 
 def test_figures_render(trained):

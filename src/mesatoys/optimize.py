@@ -6,11 +6,17 @@ Reinforcement Learning": perturb the parameters with Gaussian noise in mirrored
 pairs, score every perturbation, rank the scores, and move along the
 score-weighted average of the noise (with Adam steps and weight decay). The
 optimizer sees nothing but the numbers the ``fitness`` function returns.
+
+:class:`Adam` (Kingma and Ba 2015, "Adam: A Method for Stochastic Optimization"),
+with decoupled weight decay (Loshchilov and Hutter 2019, "Decoupled Weight Decay
+Regularization"), is the one gradient step of the package: evolution strategies
+climbs its estimated gradient with it, and the learned policies
+(:mod:`mesatoys.agents.reactive`) descend their loss with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,6 +76,112 @@ def centered_ranks(scores: np.ndarray) -> np.ndarray:
     return ranks / max(len(scores) - 1, 1) - 0.5
 
 
+class Adam:
+    """Adam steps on a list of arrays, updated in place, with decoupled weight decay.
+
+    One step, for every parameter array ``theta`` with gradient ``g`` (step ``t`` from 1)::
+
+        m = beta1 * m + (1 - beta1) * g          v = beta2 * v + (1 - beta2) * g**2
+        m_hat = m / (1 - beta1**t)               v_hat = v / (1 - beta2**t)
+        theta = theta * (1 - weight_decay) -/+ learning_rate * m_hat / (sqrt(v_hat) + eps)
+
+    with ``-`` to descend a loss and ``+`` (``maximize=True``) to climb a score. The
+    weight decay multiplies the parameters directly, not through the learning rate.
+
+    Args:
+        params: The arrays to update (floating point; changed in place by :meth:`step`).
+        learning_rate: Step size, > 0.
+        betas: Decay rates of the two moment estimates, each in [0, 1).
+        eps: Added to the root of the second moment, > 0.
+        weight_decay: Pull of every parameter towards 0 per step, in [0, 1).
+        maximize: Climb (``True``) instead of descend.
+
+    Attributes:
+        steps: Steps taken so far.
+
+    Example:
+        >>> theta = np.zeros(2)
+        >>> opt = Adam([theta], learning_rate=0.1)
+        >>> opt.step([np.array([1.0, -1.0])])
+        >>> theta.round(3).tolist()
+        [-0.1, 0.1]
+    """
+
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        learning_rate: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ):
+        if not learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+        if not eps > 0:
+            raise ValueError(f"eps must be > 0, got {eps!r}")
+        if not 0 <= weight_decay < 1:
+            raise ValueError(f"weight_decay must be in [0, 1), got {weight_decay!r}")
+        self.params = list(params)
+        for i, p in enumerate(self.params):
+            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+                raise TypeError(f"params[{i}] must be a floating-point numpy array, got {p!r}")
+        self.learning_rate, self.betas, self.eps = learning_rate, betas, eps
+        self.weight_decay, self.maximize = weight_decay, maximize
+        self.first = [np.zeros_like(p) for p in self.params]
+        self.second = [np.zeros_like(p) for p in self.params]
+        self._scratch = [(np.empty_like(p), np.empty_like(p)) for p in self.params]
+        self.steps = 0
+
+    def step(self, grads: Sequence[np.ndarray]) -> None:
+        """Update every parameter in place from its gradient (same order as ``params``).
+
+        Raises:
+            ValueError: If the gradients do not match the parameters in number or shape.
+        """
+        if len(grads) != len(self.params):
+            raise ValueError(f"grads must hold {len(self.params)} arrays, got {len(grads)}")
+        self.steps += 1
+        t = self.steps
+        for i, (theta, g, m, v) in enumerate(
+            zip(self.params, grads, self.first, self.second, strict=True)
+        ):
+            if np.shape(g) != theta.shape:
+                raise ValueError(f"grads[{i}] must have shape {theta.shape}, got {np.shape(g)}")
+            self._update(theta, g, m, v, self._scratch[i], t)
+
+    def _update(
+        self,
+        theta: np.ndarray,
+        g: np.ndarray,
+        m: np.ndarray,
+        v: np.ndarray,
+        scratch: tuple[np.ndarray, np.ndarray],
+        t: int,
+    ) -> None:
+        """The formula of the class docstring, in place (each operation rounded as written)."""
+        (b1, b2), (a, b) = self.betas, scratch
+        m *= b1
+        m += np.multiply(g, 1 - b1, out=a)
+        v *= b2
+        np.square(g, out=a)
+        v += np.multiply(a, 1 - b2, out=a)
+        np.divide(v, 1 - b2**t, out=a)
+        np.sqrt(a, out=a)
+        a += self.eps  # a = sqrt(v_hat) + eps
+        np.divide(m, 1 - b1**t, out=b)
+        b *= self.learning_rate
+        b /= a  # b = learning_rate * m_hat / (sqrt(v_hat) + eps)
+        if self.weight_decay:
+            theta *= 1 - self.weight_decay
+        if self.maximize:
+            theta += b
+        else:
+            theta -= b
+
+
 def evolution_strategies(
     fitness: Callable[[np.ndarray, int], np.ndarray],
     initial: np.ndarray,
@@ -89,7 +201,7 @@ def evolution_strategies(
         The final parameters and the history.
     """
     theta = np.asarray(initial, dtype=float).copy()
-    first, second = np.zeros_like(theta), np.zeros_like(theta)
+    adam = Adam([theta], config.learning_rate, weight_decay=config.weight_decay, maximize=True)
     history = ESHistory()
     for generation in range(config.generations):
         noise = rng.standard_normal((config.pairs, theta.size))
@@ -99,24 +211,6 @@ def evolution_strategies(
         history.mean_fitness.append(float(scores.mean()))
         shaped = centered_ranks(scores)
         grad = (shaped[: config.pairs] - shaped[config.pairs :]) @ noise / (2 * config.pairs)
-        theta, first, second = _adam(theta, grad, first, second, generation + 1, config)
+        adam.step([grad])
     history.params.append(theta.copy())
     return theta, history
-
-
-def _adam(
-    theta: np.ndarray,
-    grad: np.ndarray,
-    first: np.ndarray,
-    second: np.ndarray,
-    step: int,
-    config: ESConfig,
-    betas: tuple[float, float] = (0.9, 0.999),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One Adam ascent step with decoupled weight decay."""
-    first = betas[0] * first + (1 - betas[0]) * grad
-    second = betas[1] * second + (1 - betas[1]) * grad**2
-    m_hat = first / (1 - betas[0] ** step)
-    v_hat = second / (1 - betas[1] ** step)
-    update = config.learning_rate * m_hat / (np.sqrt(v_hat) + 1e-8)
-    return theta * (1 - config.weight_decay) + update, first, second

@@ -1,8 +1,14 @@
 import numpy as np
 import pytest
 
-from mesatoys.agents.planner import MesaOptimizer, objective_vector, value_iteration
-from mesatoys.envs.features import FEATURE_NAMES
+from mesatoys.agents.planner import (
+    MesaOptimizer,
+    objective_vector,
+    utility_map,
+    value_iteration,
+)
+from mesatoys.agents.rollout import play
+from mesatoys.envs.features import FEATURE_NAMES, feature_cells
 from mesatoys.envs.maze import LevelBatch, generate_levels
 
 # A 9x9 maze with one loop and a dead-end pocket holding the cheese C; S is the start.
@@ -28,7 +34,10 @@ def _level(maze_art, art, start="S", cheese="C"):
 
 
 def _path(agent, level, radius=None, max_steps=80):
-    episodes = agent.play(level, cheese_radius=radius, max_steps=max_steps, record=True)
+    episodes = play(
+        agent.weights, level, gamma=agent.gamma, cheese_radius=radius, max_steps=max_steps,
+        record=True,
+    )  # fmt: skip
     return [tuple(c) for c in episodes.paths[0, : episodes.steps[0] + 1]], episodes
 
 
@@ -73,8 +82,9 @@ def test_planner_walks_a_bfs_shortest_path_to_its_goal(maze_art, bfs, corner):
 
 def test_planner_on_random_mazes_reaches_its_goal_by_shortest_paths(bfs):
     levels = generate_levels(40, 11, 0.0, "train", np.random.default_rng(4), extra_openings=0.3)
-    agent = MesaOptimizer({"top_right": 1.0})
-    episodes = agent.play(levels, cheese_radius=1, max_steps=200, record=True)
+    episodes = play(
+        np.array([0, 1.0, 0, 0, 0]), levels, cheese_radius=1, max_steps=200, record=True
+    )
     assert episodes.reached_cheese.all()
     for i in range(len(levels)):
         path = [tuple(c) for c in episodes.paths[i, : episodes.steps[i] + 1]]
@@ -100,13 +110,39 @@ def test_view_radius_decides_whether_the_cheese_is_noticed(maze_art, radius, fin
     assert path[-1] == (CHEESE if finds_cheese else (7, 1))
 
 
-def test_used_up_targets_make_the_agent_tour(maze_art):
+def test_the_agent_stops_at_the_cell_it_values_most(maze_art):
+    """Once there, no move beats staying: a second, smaller target is never visited."""
     walls, _ = maze_art(LOOP_MAZE)
     level = LevelBatch(walls[None], np.array([[7, 2]]), np.array([CHEESE]))
-    agent = MesaOptimizer({"top_right": 1.0, "bottom_right": 0.9})
-    path, _ = _path(agent, level, radius=0)
-    assert path.index((7, 7)) < path.index((1, 7))  # nearer corner first, then the other
-    assert path[-1] == (1, 7)
+    agent = MesaOptimizer({"top_right": 0.9, "bottom_right": 1.0})
+    path, episodes = _path(agent, level, radius=None)
+    assert path[-1] == (7, 7) and (1, 7) not in path
+    assert episodes.reached_mesa_goal[0] and not episodes.proxy[0]
+
+
+def test_a_visible_cheese_worth_less_than_the_discounted_corner_is_passed_by(maze_art, bfs):
+    """The cheese is in sight from the start, and still the corner wins: a choice, not blindness."""
+    walls, _ = maze_art(LOOP_MAZE)
+    level = _level(maze_art, LOOP_MAZE)
+    d_cheese, d_corner = bfs(walls, CHEESE)[(7, 1)], bfs(walls, (1, 7))[(7, 1)]
+    gamma = 0.95
+    edge = gamma ** (d_corner - d_cheese)  # cheese weight at which both are worth the same
+    for w_cheese, wins in ((edge * 0.98, "corner"), (edge * 1.02, "cheese")):
+        agent = MesaOptimizer({"cheese": w_cheese, "top_right": 1.0}, gamma)
+        path, episodes = _path(agent, level)
+        assert episodes.cheese_in_view[0]
+        assert episodes.reached_cheese[0] == (wins == "cheese")
+        assert episodes.proxy[0] == (wins == "corner")
+
+
+def test_utility_map_adds_features_that_share_a_cell():
+    level = generate_levels(1, 9, 0.0, "train", np.random.default_rng(0))
+    weights = np.array([0.4, 0.5, -1.0, 0.0, 0.0])
+    grid = utility_map(weights, feature_cells(level)[0], 9)
+    assert grid[1, 7] == pytest.approx(0.9)  # cheese and top-right corner, one cell
+    assert grid[1, 1] == 0.0  # a negative weight: not worth going to
+    blind = utility_map(weights, feature_cells(level)[0], 9, cheese_seen=False)
+    assert blind[1, 7] == pytest.approx(0.5)
 
 
 def test_negative_or_zero_objective_means_no_movement(maze_art):
@@ -128,6 +164,7 @@ def test_objective_round_trips_as_a_dict():
     [
         ({"cheeze": 1.0}, r"unknown features \['cheeze'\]; allowed"),
         (np.ones(3), "must have 5 weights"),
+        ({"cheese": float("nan")}, "must be finite"),
     ],
 )
 def test_bad_objectives_are_rejected(objective, message):

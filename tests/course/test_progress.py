@@ -366,7 +366,7 @@ def test_summary_counts_per_notebook(store):
     assert list(rows) == list(bank_names())
     assert (rows[NB1].sections_done, rows[NB1].sections_total, rows[NB1].finished) == (1, 1, True)
     inner = rows["03_inner_alignment"]
-    assert (inner.right_first_time, inner.answered, inner.questions) == (2, 3, 4)
+    assert (inner.right_first_time, inner.answered, inner.questions) == (2, 3, 5)
     assert rows["06_defenses"].questions == 5 and rows[QUIZ].questions == 15
 
 
@@ -375,10 +375,10 @@ def test_text_summary_shows_what_the_widget_shows(store):
     view = ProgressView(store)
     text = view.text_summary()
     assert re.search(r"01 · The two-layer problem\s+1 / 1 done", text)
-    assert re.search(r"03 · Inner alignment\s+0 / 1\s+2 / 4 right first time \(3 answered\)", text)
+    assert re.search(r"03 · Inner alignment\s+0 / 1\s+2 / 5 right first time \(3 answered\)", text)
     assert "Practice quiz (notebook 07): not started." in text and str(store.path) in text
     table = view.widget.children[1].value
-    assert "2 / 4 right first time (3 answered)" in table and "1 / 1 done" in table
+    assert "2 / 5 right first time (3 answered)" in table and "1 / 1 done" in table
     assert view._repr_mimebundle_()["text/plain"] == text
 
 

@@ -36,10 +36,12 @@ def _notebook_text(stem: str) -> str:
 
 # (quiz question id, what the quiz says, notebook, what the notebook says)
 TOY_FACTS = [
-    ("quiz-inner-alignment-cheese-maze-facts", "only about 70% of test levels",
-     "03_inner_alignment", "the agent finds the cheese on only about 70% of the test levels"),
     ("quiz-inner-alignment-cheese-maze-facts", "top-right weight is about 1 in every seed",
      "03_inner_alignment", "Top-right corner:** about 1 in every seed"),
+    ("quiz-inner-alignment-cheese-maze-facts", "cheese weight is close to 0",
+     "03_inner_alignment", "Cheese:** close to 0 in every seed"),
+    ("quiz-inner-alignment-cheese-maze-facts", "cannot see it from where it starts",
+     "03_inner_alignment", "the corners and the cheese, from its first step"),
     ("quiz-outer-alignment-coastrunners", "outscored human players by about 20%",
      "04_outer_alignment", "scored on average about 20% more than human players"),
     ("quiz-outer-alignment-specification-gaming", "every one of its 1,000 evaluation episodes",

@@ -4,6 +4,7 @@ import pytest
 
 import mesatoys.envs
 from mesatoys.agents.planner import MesaOptimizer
+from mesatoys.agents.rollout import play
 from mesatoys.envs import CheeseMazeEnv
 from mesatoys.envs.maze import generate_levels
 
@@ -23,7 +24,6 @@ def test_reset_draws_the_level_the_batched_core_draws():
 
 
 def _walk(env, level, agent):
-    agent.reset()
     obs, info = env.reset(options={"level": level})
     path = [tuple(env.pos)]
     for _ in range(env.max_steps):
@@ -37,18 +37,34 @@ def _walk(env, level, agent):
     return path, info
 
 
-@pytest.mark.parametrize("radius", [1, None])
-def test_gymnasium_view_agrees_with_the_batched_rollout(radius):
+@pytest.mark.parametrize("radius", [1, 3, None])
+@pytest.mark.parametrize(
+    "objective",
+    [
+        {"cheese": 2.0, "top_right": 1.0, "bottom_left": 0.5},
+        {"cheese": 0.4, "top_right": 1.0, "top_left": -0.5},
+        {"cheese": 0.05, "top_right": 0.9, "bottom_right": 0.6},
+    ],
+)
+def test_gymnasium_view_agrees_with_the_batched_rollout(radius, objective):
+    """Full value iteration on observations and the batched tables make the same moves."""
     levels = generate_levels(12, 11, 0.0, "test", np.random.default_rng(9), extra_openings=0.2)
-    agent = MesaOptimizer({"cheese": 2.0, "top_right": 1.0, "bottom_left": 0.5})
-    batch = agent.play(levels, cheese_radius=radius, max_steps=60, record=True)
+    agent = MesaOptimizer(objective)
+    batch = play(agent.weights, levels, cheese_radius=radius, max_steps=60, record=True)
     env = CheeseMazeEnv(split="test", size=11, cheese_radius=radius, max_steps=60)
     for i in range(len(levels)):
         path, info = _walk(env, levels[i], agent)
         expected = [tuple(c) for c in batch.paths[i, : batch.steps[i] + 1]]
         assert path == expected
         assert info["reached_cheese"] == bool(batch.reached_cheese[i])
-        assert info["reached_corner"] == bool(batch.reached_corner[i])
+        ended_at_corner = path[-1] == (1, 9) and not info["reached_cheese"]
+        assert ended_at_corner == bool(batch.proxy[i])
+
+
+def test_the_default_shows_the_cheese_from_the_first_step():
+    env = CheeseMazeEnv(split="test", size=11)
+    obs, info = env.reset(seed=3)
+    assert (obs == 3).sum() == 1 and tuple(np.argwhere(obs == 3)[0]) == info["cheese"]
 
 
 def test_reward_is_the_cheese_and_the_corner_only_shows_in_info():

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 CFG = gm.Config(n_test_levels=300)
 SEEDS = range(3)
-ALPHAS = (0.0, 0.03, 0.1, 0.3, 1.0)
+ALPHAS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
 OTHER_CORNERS = ("top_left", "bottom_left", "bottom_right")
 
 
@@ -22,80 +22,148 @@ def runs():
     return {(r.config.alpha, r.seed): r for r in results}
 
 
+@pytest.fixture(scope="module")
+def unbiased():
+    return gm.sweep(alphas=[0.0], seeds=SEEDS, config=CFG.without_bias(), progress=False)
+
+
 def _mean(runs, alpha, get):
     return np.mean([get(runs[alpha, s]) for s in SEEDS])
 
 
-def test_section5_alpha_zero_seed_zero(runs):
+def _control(result):
+    return gm.evaluate(result.config, gm.ALIGNED_OBJECTIVE, result.test_levels)
+
+
+def test_section4_the_toy_as_described(runs):
     res = runs[0.0, 0]
-    assert res.train.true_goal_rate == 1.0
-    assert 0.15 <= res.test.true_goal_rate <= 0.27  # "about one test level in five"
-    others = 1 - res.test.true_goal_rate
-    assert res.test.proxy_rate > 0.8 * others  # "ended at the corner on most of the others"
-    assert res.test.mesa_goal_rate == 1.0  # "reached the cell it set out for"
+    assert res.config.episode_limit == 84 and res.config.size == 13
+    assert res.config.cheese_radius is None  # "sees ... the cheese from its first step"
+    assert res.config.simplicity_bias == 0.05
+    es = res.config.es
+    assert (2 * es.pairs, es.pairs, res.config.levels_per_generation, es.generations) == (
+        16, 8, 32, 40,
+    )  # fmt: skip
+
+
+def test_section5_alpha_zero_seed_zero_and_its_control(runs):
+    res = runs[0.0, 0]
+    control = _control(res)
+    assert res.train.true_goal_rate == 1.0  # "perfect"
+    assert res.test.cheese_in_view_rate == 1.0 == control.cheese_in_view_rate  # "100% everywhere"
+    assert 1 / 7 <= res.test.true_goal_rate <= 1 / 5  # "about one level in six"
+    assert res.test.proxy_rate == pytest.approx(1 - res.test.true_goal_rate)  # "on the rest"
+    assert res.test.mesa_goal_rate == 1.0  # "reaching its own target every time"
+    assert control.true_goal_rate == 1.0  # "reached the cheese on every test level"
+
+
+def test_section5_the_cheese_it_got_lay_on_its_route(runs):
+    """'where the cheese happened to lie on its route': it never set out for the cheese."""
+    res = runs[0.0, 0]
+    episodes = gm.play_levels(res.config, res.weights, res.test_levels)
+    corner = np.array([1, 11])
+    assert (episodes.mesa_goal == corner).all(axis=1).all()
 
 
 def test_section6_learned_weights_at_alpha_zero(runs):
-    objectives = [runs[0.0, s].mesa_objective for s in SEEDS]
-    for objective in objectives:
-        assert 0.8 <= objective["top_right"] <= 1.2  # "about 1 in every seed"
-        assert all(objective[c] < 0 for c in OTHER_CORNERS)  # "negative in every seed"
-    cheese = sorted(o["cheese"] for o in objectives)
-    assert 0.1 <= cheese[0] <= 0.3 and 0.8 <= cheese[-1] <= 1.0  # "about 0.2 to about 0.9"
-    other_seed = gm.run(gm.Config(n_test_levels=10), seed=5).mesa_objective
-    assert abs(other_seed["cheese"]) < 0.15  # "other seeds end up near 0"
-
-
-def test_section7_an_always_visible_cheese():
-    visible = gm.run(gm.Config(n_test_levels=300, cheese_radius=None), seed=0)
-    assert visible.test.true_goal_rate >= 0.97  # "(almost) every test level"
-    ratio = visible.mesa_objective["cheese"] / visible.mesa_objective["top_right"]
-    assert 0.7 <= ratio <= 1.4  # "comparable to the corner weight"
-    episodes = gm.play(visible.config, visible.weights, visible.test_levels)
-    detour = (episodes.reached_corner & episodes.reached_cheese).mean()
-    assert 0.1 <= detour <= 0.6  # "on some test levels it detours there first"
-
-
-def test_section8_a_little_diversity(runs):
-    def rate(alpha):
-        return _mean(runs, alpha, lambda r: r.test.true_goal_rate)
-
-    assert rate(0.03) > rate(0.0) + 0.05  # "already rises"
-    spread = [runs[0.03, s].test.true_goal_rate for s in SEEDS]
-    assert max(spread) - min(spread) >= 0.1  # "the seeds differ a lot"
-    assert 0.6 <= rate(0.3) <= 0.8  # "about 0.7"
-    assert abs(rate(0.3) - rate(1.0)) <= 0.05  # "as high as at alpha = 1"
-    assert 0.6 <= rate(1.0) <= 0.8  # "only about 70%"
-    displaced = _mean(
-        runs, 0.03, lambda r: (r.train_levels.cheese != r.train_levels.corner).any(axis=1).sum()
-    )
-    assert 4 <= displaced <= 12  # "about 8 of the 256 training levels"
-
-
-def test_section8_why_the_goal_changes(runs):
-    def weight(alpha, name):
-        return _mean(runs, alpha, lambda r: r.mesa_objective[name])
-
-    assert weight(0.3, "cheese") > weight(0.0, "cheese") + 0.3  # "raises the cheese weight"
     for seed in SEEDS:
-        objective = runs[0.3, seed].mesa_objective
-        assert all(objective[c] > 0 for c in OTHER_CORNERS)  # "corners ... to positive"
-    assert weight(1.0, "top_right") < 0.5 * weight(0.0, "top_right")  # "far below"
+        objective = runs[0.0, seed].mesa_objective
+        assert 0.8 <= objective["top_right"] <= 1.2  # "about 1 in every seed"
+        assert -0.015 <= objective["cheese"] <= 0.035  # "between -0.01 and +0.03"
+        assert all(objective[c] < 0 for c in OTHER_CORNERS)  # "negative"
 
 
-def test_section9_capability_on_new_layouts():
-    comparison = gm.compare_with_reactive(CFG, seed=0)
-    assert comparison.planner_train == 1.0 and comparison.planner_new_layouts == 1.0
-    assert 0.08 <= comparison.reactive_new_layouts <= 0.22  # "about one maze in seven"
-    assert 0.08 <= comparison.reactive_train <= 0.22
-    assert abs(comparison.reactive_train - comparison.reactive_new_layouts) <= 0.05
+def test_section7_the_plane(runs):
+    res = runs[0.0, 0]
+    plane = gm.objective_plane(res)
+    assert plane.n_levels == 96 and plane.cheese[0] == -0.5 and plane.cheese[-1] == 1.5
+    cheese, corner = np.meshgrid(plane.cheese, plane.corner)
+    total = np.round(cheese + corner, 9)
+    assert plane.train_return[total <= 0].max() == 0.0  # "the agent stays put"
+    assert np.ptp(plane.train_return[total > 0]) == 0.0  # "the same everywhere"
+    cheese_first = (cheese >= 2 * corner) & (cheese > 0) & (total > 0)
+    corner_first = (corner >= 2 * cheese) & (corner > 0) & (total > 0)
+    assert plane.test_true_goal[cheese_first].min() >= 0.85  # "about nine in ten or more"
+    assert plane.test_true_goal[corner_first].max() <= 1 / 7  # "at most about one in seven"
 
 
-def test_section9_a_memorised_single_maze():
-    memorised = gm.compare_with_reactive(CFG, seed=0, n_levels=1)
-    assert memorised.reactive_train == 1.0  # "solves its one training maze every time"
-    assert 0.1 <= memorised.reactive_new_layouts <= 0.25  # "about one new maze in six"
-    assert memorised.planner_new_layouts == 1.0  # "gets the cheese in every new maze"
+def test_section7_the_bias_path_rises_then_falls(runs):
+    weights = np.array(runs[0.0, 0].history.params)
+    assert weights[5, 0] > 0.3 and abs(weights[-1, 0]) < 0.05  # "raise both ... back to zero"
+    assert weights[-1, 1] > weights[5, 1]  # "the corner weight keeps growing"
+
+
+def test_section8_without_the_bias(runs, unbiased):
+    for r in unbiased:
+        assert r.config == CFG.without_bias() and r.train.true_goal_rate == 1.0
+        for name in ("cheese", "top_right"):
+            assert 0.6 <= r.mesa_objective[name] <= 1.05  # "between about 0.65 and 1"
+    rates = sorted(r.test.true_goal_rate for r in unbiased)
+    assert 0.43 <= rates[0] <= 0.47 and 0.84 <= rates[-1] <= 0.88  # "45% to 86%"
+    biased = sorted(runs[0.0, s].test.true_goal_rate for s in SEEDS)
+    assert 0.13 <= biased[0] <= 0.15 and 0.17 <= biased[-1] <= 0.19  # "14% to 18%"
+
+
+def test_section8_the_unbiased_agent_goes_to_the_nearer_goal(unbiased):
+    """'whichever of the two is nearer, weighted by the two weights'."""
+    from mesatoys.envs.maze import distance_maps
+
+    r = unbiased[0]
+    levels = r.test_levels
+    rows = np.arange(len(levels))
+    start = levels.start
+    d_cheese = distance_maps(levels.walls, levels.cheese)[rows, start[:, 0], start[:, 1]]
+    d_corner = distance_maps(levels.walls, np.tile([[1, 11]], (len(levels), 1)))[
+        rows, start[:, 0], start[:, 1]
+    ]
+    w = r.mesa_objective
+    corners = {"top_right": (1, 11), "top_left": (1, 1), "bottom_left": (11, 1),
+               "bottom_right": (11, 11)}  # fmt: skip
+    on_cheese = [  # a test cheese may sit on another corner: that cell holds both weights
+        w["cheese"] + sum(w[n] for n, cell in corners.items() if cell == tuple(c))
+        for c in levels.cheese
+    ]
+    prefers_cheese = np.array(on_cheese) * 0.95**d_cheese > w["top_right"] * 0.95**d_corner
+    episodes = gm.play_levels(r.config, r.weights, levels)
+    assert (episodes.reached_cheese[prefers_cheese]).all()
+    assert (episodes.reached_cheese == prefers_cheese).mean() >= 0.9
+
+
+def test_section8_a_blind_agent_fails_the_control():
+    blind = gm.run(gm.Config(n_test_levels=300, cheese_radius=1), seed=0)
+    control = _control(blind)
+    assert 0.03 <= blind.test.cheese_in_view_rate <= 0.05  # "about 4%"
+    assert abs(control.true_goal_rate - blind.test.cheese_in_view_rate) <= 0.01  # "as many"
+    assert control.true_goal_rate < blind.test.true_goal_rate  # "fewer than the agent ..."
+
+
+def test_section9_a_little_diversity(runs):
+    def rates(alpha):
+        return np.array([runs[alpha, s].test.true_goal_rate for s in SEEDS])
+
+    assert abs(rates(0.01).mean() - rates(0.0).mean()) <= 0.02  # "nothing changes"
+    assert (rates(0.03) >= 0.9).sum() == 1 and (rates(0.03) <= 0.2).sum() == 2  # "one of three"
+    for alpha in (0.1, 0.3, 1.0):
+        assert rates(alpha).min() >= 0.95  # "from 0.1 on, every seed ... at least 95%"
+    displaced = _mean(
+        runs, 0.01, lambda r: (r.train_levels.cheese != r.train_levels.corner).any(axis=1).sum()
+    )
+    assert 2 <= displaced <= 3.5  # "on average two or three of the 256"
+
+
+def test_section9_why_the_goal_changes(runs):
+    for alpha in (0.1, 0.3, 1.0):
+        for seed in SEEDS:
+            objective = runs[alpha, seed].mesa_objective
+            assert objective["cheese"] > objective["top_right"]  # "rises above the corner"
+    for seed in SEEDS:
+        assert runs[1.0, seed].mesa_objective["top_right"] < 0  # "turns negative"
+
+
+def test_section9_a_stronger_bias_needs_more_diversity():
+    weak = gm.run(gm.Config(alpha=0.1, n_test_levels=300), seed=0)
+    strong = gm.run(gm.Config(alpha=0.1, n_test_levels=300, simplicity_bias=0.3), seed=0)
+    assert strong.test.true_goal_rate < weak.test.true_goal_rate - 0.3
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Every number the defenses notebook states in words, checked at its own settings.
 
-The notebook runs ``interp.sweep(alphas=(0.0,), seeds=range(3))``, ``interp.run(alpha=1, seed=0)``,
+The notebook runs ``interp.sweep(alphas=(0.0,), seeds=range(3))``, the unbiased control
+``interp.run(interp.Config(gm.Config().without_bias()), seed=0)``,
 ``probing.sweep(seeds=range(3))``, ``rg.compare()``, the honeypots on ``dc.run(seed=0)``'s
 population, ``ac.run(seed=0)`` and ``ac.frontier(seed=0)``, the control explorer, and
 ``mo.run(seed=0)``.
@@ -8,10 +9,12 @@ population, ``ac.run(seed=0)`` and ``ac.frontier(seed=0)``, the control explorer
 
 import numpy as np
 import pytest
+from notebook_text import notebook_text
 
 from mesatoys.course.bank import load_bank, question_by_id
 from mesatoys.experiments import ai_control as ac
 from mesatoys.experiments import deception as dc
+from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.experiments import honeypots as hp
 from mesatoys.experiments import interpretability as interp
 from mesatoys.experiments import model_organisms as mo
@@ -35,10 +38,15 @@ def readings():
 
 def test_reading_the_weights_beats_training_behaviour(readings):
     assert all(r.train_true_goal_rate == 1.0 for r in readings)
-    assert f"{_mean(r.behaviour_accuracy for r in readings):.0%}" == "21%"
-    assert f"{_mean(r.top_weight_accuracy for r in readings):.0%}" == "79%"
+    assert f"{_mean(r.behaviour_accuracy for r in readings):.0%}" == "15%"
+    assert f"{_mean(r.top_weight_accuracy for r in readings):.0%}" == "85%"
     assert f"{_mean(r.rule_accuracy for r in readings):.0%}" == "97%"
     assert all(r.first_target_accuracy == 1.0 for r in readings)
+    text = " ".join(notebook_text("06_defenses").split())
+    assert "predicted 97% of its test outcomes where training behaviour predicted 15%" in text
+    for r in readings:  # "when it is wrong, it is too optimistic"
+        wrong = r.predicted["rule"] != r.actual
+        assert wrong.any() and r.predicted["rule"][wrong].all()
     for r in readings:
         weights = r.mesa_objective
         assert max(weights, key=weights.get) == "top_right"
@@ -52,13 +60,13 @@ def test_the_value_map_level(readings):
     assert not shown.predicted["rule"][0] and not shown.actual[0]  # misses, as predicted
 
 
-def test_diverse_training_puts_the_cheese_first():
-    diverse = interp.run(interp.Config(alpha=1.0), seed=0)
-    weights = diverse.mesa_objective
-    assert max(weights, key=weights.get) == "cheese"
-    assert f"{weights['cheese']:.2f}" == "1.16" and f"{weights['bottom_left']:.2f}" == "1.08"
-    assert f"{diverse.rule_accuracy:.0%}" == "92%"
-    assert f"{diverse.behaviour_accuracy:.0%}" == "68%"
+def test_a_split_goal_is_read_by_the_rule_not_the_top_weight():
+    split = interp.run(interp.Config(gm.Config().without_bias()), seed=0)
+    weights = split.mesa_objective
+    assert f"{weights['cheese']:.2f}" == "0.87" and f"{weights['top_right']:.2f}" == "0.83"
+    assert f"{split.test_true_goal_rate:.0%}" == "58%"
+    assert f"{split.behaviour_accuracy:.0%}" == f"{split.top_weight_accuracy:.0%}" == "58%"
+    assert f"{split.rule_accuracy:.1%}" == "99.9%"
 
 
 def test_the_probe_finds_the_computed_goal():

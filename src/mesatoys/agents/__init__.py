@@ -1,6 +1,10 @@
-"""Agents: the mesa-optimizer (a planner with a learned objective) and a reactive baseline."""
+"""Agents: the mesa-optimizer (a planner with a learned objective) and a reactive baseline.
 
+:class:`MLP` is the small numpy network the learned policies are made of.
+"""
+
+from mesatoys.agents.network import MLP
 from mesatoys.agents.planner import MesaOptimizer
 from mesatoys.agents.reactive import ReactivePolicy
 
-__all__ = ["MesaOptimizer", "ReactivePolicy"]
+__all__ = ["MLP", "MesaOptimizer", "ReactivePolicy"]

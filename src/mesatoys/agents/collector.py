@@ -20,16 +20,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mesatoys.agents.planner import value_iteration
-from mesatoys.agents.rollout import DEFAULT_GAMMA
-from mesatoys.envs.keys_chests import CHEST, KEY, KeyChestLevels
-from mesatoys.envs.maze import (
-    MOVES,
-    UNREACHABLE,
-    base_return,
-    distance_maps,
-    neighbour_table,
+from mesatoys.agents.planner import (
+    DEFAULT_GAMMA,
+    check_gamma,
+    discount_tables,
+    greedy_actions,
+    value_iteration,
 )
+from mesatoys.envs.keys_chests import CHEST, KEY, KeyChestLevels
+from mesatoys.envs.maze import MOVES, base_return, neighbour_table
 
 OBJECT_FEATURES = ("key", "chest", "usable_chest", "spare_key")
 
@@ -88,12 +87,9 @@ class CollectorTables:
 
     @classmethod
     def build(cls, levels: KeyChestLevels, gamma: float = DEFAULT_GAMMA) -> CollectorTables:
-        """Distance maps from every object (one value iteration per object)."""
+        """Discount tables from every object (one breadth-first search per object)."""
         cells = levels.objects
-        n, k, _ = cells.shape
-        walls = np.repeat(levels.walls, k, axis=0)
-        dist = distance_maps(walls, cells.reshape(n * k, 2)).reshape(n, k, -1)
-        discount = np.where(dist < UNREACHABLE, gamma ** dist.astype(float), 0.0)
+        discount = discount_tables(levels.walls, cells, check_gamma(gamma))
         flat = cells[..., 0] * levels.size + cells[..., 1]
         return cls(levels, flat, discount, neighbour_table(levels.walls))
 
@@ -134,14 +130,12 @@ def simulate(
     steps = np.zeros(n, dtype=np.int64)
     live = np.ones(n, dtype=bool)
     paths = np.repeat(pos[:, None], max_steps + 1, axis=1) if record else None
-    obj_axis = np.arange(objects.shape[1])[None, :, None]
     for t in range(1, max_steps + 1):
         ids = rows[live]
         utility = object_utilities(weights[ids], is_key[ids], held[ids] > 0)
         utility = np.maximum(np.where(alive[ids], utility, 0.0), 0.0)
         nxt = tables.neighbours[lvl[ids], pos[ids]]
-        reach = tables.discount[lvl[ids][:, None, None], obj_axis, nxt[:, None, :]]
-        action = (utility[:, :, None] * reach).max(axis=1).argmax(axis=1)
+        action = greedy_actions(utility, tables.discount, lvl[ids], nxt)
         moving = action != 0
         live[ids[~moving]] = False
         ids, nxt, action = ids[moving], nxt[moving], action[moving]
@@ -177,10 +171,8 @@ class CollectorAgent:
         unknown = sorted(set(weights) - set(OBJECT_FEATURES))
         if unknown:
             raise ValueError(f"weights has unknown features {unknown}; allowed: {OBJECT_FEATURES}")
-        if not 0.0 < gamma < 1.0:
-            raise ValueError(f"gamma must be in (0, 1), got {gamma}")
         self.weights = np.array([float(weights.get(f, 0.0)) for f in OBJECT_FEATURES])
-        self.gamma = gamma
+        self.gamma = check_gamma(gamma)
 
     def act(self, observation: dict) -> int:
         """Action from a :class:`~mesatoys.envs.keys_chests.KeysAndChestsEnv` observation."""

@@ -1,18 +1,25 @@
 """The mesa-optimizer: an agent that searches, at decision time, for its own goal.
 
 The agent carries a *mesa-objective*: one weight per named cell feature
-(:data:`mesatoys.envs.features.FEATURE_NAMES`). At every step it scores each cell
-it knows about by the summed weights of the features on it, runs value iteration
-over the maze to find how good each position is (a cell ``d`` steps from a target
-of utility ``u`` is worth ``u * gamma**d``), and steps to the neighbour with the
-highest value, or stays if no neighbour is better. When it reaches a target, that
-target is used up and it plans again. It never sees the environment's reward.
+(:data:`mesatoys.envs.features.FEATURE_NAMES`). Before every step it scores each
+cell it knows about by the summed weights of the features on it (its *utility*),
+runs value iteration over the maze to find how good each position is (a cell
+``d`` steps from a target of utility ``u`` is worth ``u * gamma**d``), and steps to
+the neighbour with the highest value. When no move beats staying, it stays: it
+has arrived where it wanted to be, and its episode is over. It never sees the
+environment's reward.
 
-Value iteration over the whole maze is the planner's definition
-(:func:`value_iteration`); the batched rollout
-(:func:`mesatoys.agents.rollout.simulate`) uses the same
-values computed feature by feature, which is exact because the utility is a sum of
-point features.
+This module holds the planner's definition, once, for every caller:
+
+- :func:`feature_utilities` and :func:`utility_map`: what each feature's cell is
+  worth to the agent, given what it can see;
+- :func:`value_iteration` (and :func:`value_iteration_trace`, sweep by sweep): the
+  search itself, over a whole maze;
+- :func:`discount_tables` and :func:`greedy_actions`: the same values for point
+  targets, ``max_k u_k * gamma**distance_k``, which the batched rollout
+  (:mod:`mesatoys.agents.rollout`) uses for thousands of agents at once; a test
+  checks the two agree;
+- :class:`MesaOptimizer`: one agent acting on Gymnasium observations.
 """
 
 from __future__ import annotations
@@ -21,9 +28,23 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mesatoys.agents.rollout import DEFAULT_GAMMA, Episodes, PlanningTables, simulate
-from mesatoys.envs.features import CHEESE, FEATURE_NAMES, corner_cells
-from mesatoys.envs.maze import MOVES, LevelBatch
+from mesatoys.envs.features import CHEESE, FEATURE_NAMES, corner_cells, shared_cells
+from mesatoys.envs.maze import MOVES, UNREACHABLE, distance_maps
+
+DEFAULT_GAMMA = 0.95
+
+
+def check_gamma(gamma: float) -> float:
+    """Validate a planning discount: a number in (0, 1).
+
+    Raises:
+        ValueError: Otherwise, naming the value.
+    """
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.floating)):
+        raise ValueError(f"gamma must be a number in (0, 1), got {gamma!r}")
+    if not 0.0 < gamma < 1.0:
+        raise ValueError(f"gamma must be in (0, 1), got {gamma!r}")
+    return float(gamma)
 
 
 def objective_vector(mesa_objective: Mapping[str, float] | np.ndarray) -> np.ndarray:
@@ -37,7 +58,8 @@ def objective_vector(mesa_objective: Mapping[str, float] | np.ndarray) -> np.nda
         Float array of weights.
 
     Raises:
-        ValueError: On an unknown feature name or a wrong-length array.
+        ValueError: On an unknown feature name, a non-finite weight or a
+            wrong-length array.
     """
     if isinstance(mesa_objective, Mapping):
         unknown = sorted(set(mesa_objective) - set(FEATURE_NAMES))
@@ -45,19 +67,74 @@ def objective_vector(mesa_objective: Mapping[str, float] | np.ndarray) -> np.nda
             raise ValueError(
                 f"mesa_objective has unknown features {unknown}; allowed: {list(FEATURE_NAMES)}"
             )
-        return np.array([float(mesa_objective.get(f, 0.0)) for f in FEATURE_NAMES])
-    weights = np.asarray(mesa_objective, dtype=float)
-    if weights.shape != (len(FEATURE_NAMES),):
-        raise ValueError(
-            f"mesa_objective must have {len(FEATURE_NAMES)} weights "
-            f"(one per {list(FEATURE_NAMES)}), got shape {weights.shape}"
-        )
+        weights = np.array([float(mesa_objective.get(f, 0.0)) for f in FEATURE_NAMES])
+    else:
+        weights = np.asarray(mesa_objective, dtype=float)
+        if weights.shape != (len(FEATURE_NAMES),):
+            raise ValueError(
+                f"mesa_objective must have {len(FEATURE_NAMES)} weights "
+                f"(one per {list(FEATURE_NAMES)}), got shape {weights.shape}"
+            )
+    if not np.isfinite(weights).all():
+        raise ValueError(f"mesa_objective weights must be finite numbers, got {weights.tolist()}")
     return weights
 
 
 def objective_dict(weights: np.ndarray) -> dict[str, float]:
     """``{feature name: weight}`` for a weight vector ordered as ``FEATURE_NAMES``."""
     return {name: float(w) for name, w in zip(FEATURE_NAMES, weights, strict=True)}
+
+
+# --- what a cell is worth ------------------------------------------------------------------------
+
+
+def feature_utilities(weights: np.ndarray, same: np.ndarray, cheese_seen: np.ndarray) -> np.ndarray:
+    """What reaching each feature's cell is worth to each agent.
+
+    A cell is worth the summed weights of the features on it (at α = 0 the cheese
+    and the top-right corner share a cell, so it is worth ``cheese + top_right``);
+    the cheese counts only where the agent can see it; a cell worth 0 or less is
+    not worth going to.
+
+    Args:
+        weights: ``(n, k)`` mesa-objectives, one per agent.
+        same: ``(n, k, k)`` 1.0 where two features share a cell (see
+            :func:`mesatoys.envs.features.shared_cells`).
+        cheese_seen: ``(n,)`` whether each agent sees its cheese.
+
+    Returns:
+        ``(n, k)`` non-negative utilities.
+    """
+    active = np.array(weights, dtype=float)
+    active[:, CHEESE] *= cheese_seen
+    return np.maximum(np.einsum("nkj,nj->nk", same, active), 0.0)
+
+
+def utility_map(
+    weights: np.ndarray, cells: np.ndarray, size: int, cheese_seen: bool = True
+) -> np.ndarray:
+    """The utility of every cell of one maze: the agent's goal, drawn on the grid.
+
+    Args:
+        weights: ``(k,)`` mesa-objective ordered as ``FEATURE_NAMES``.
+        cells: ``(k, 2)`` feature cells of the maze (see ``feature_cells``).
+        size: Side of the maze.
+        cheese_seen: Whether the agent sees the cheese.
+
+    Returns:
+        ``(size, size)`` utilities (0 off the feature cells).
+    """
+    cells = np.asarray(cells)
+    same = shared_cells(cells[None]).astype(float)
+    utility = feature_utilities(
+        np.asarray(weights, dtype=float)[None], same, np.array([cheese_seen])
+    )
+    grid = np.zeros((size, size))
+    grid[cells[:, 0], cells[:, 1]] = utility[0]
+    return grid
+
+
+# --- the search: value iteration -----------------------------------------------------------------
 
 
 def value_iteration(
@@ -147,8 +224,7 @@ def value_iteration_trace(
     utility = np.asarray(utility, dtype=float)
     if utility.shape != walls.shape:
         raise ValueError(f"utility must have the shape of walls {walls.shape}, got {utility.shape}")
-    if not 0.0 < gamma < 1.0:
-        raise ValueError(f"gamma must be in (0, 1), got {gamma!r}")
+    gamma = check_gamma(gamma)
     trace = [np.where(walls, 0.0, np.maximum(utility, 0.0))]
     for _ in range(walls.size):
         nxt = bellman_backup(walls, trace[-1], gamma)
@@ -156,6 +232,52 @@ def value_iteration_trace(
             break
         trace.append(nxt)
     return trace
+
+
+# --- the same values for point targets, for many agents at once ----------------------------------
+
+
+def discount_tables(walls: np.ndarray, cells: np.ndarray, gamma: float) -> np.ndarray:
+    """``gamma ** distance`` from every cell to every target, by breadth-first search.
+
+    With utility only on point targets, value iteration's answer is
+    ``max_k u_k * gamma ** distance_k``; these tables hold the ``gamma ** distance_k``
+    part (0 where a target cannot be reached).
+
+    Args:
+        walls: ``(n, size, size)`` walls.
+        cells: ``(n, k, 2)`` target cells per maze.
+        gamma: Discount per step, in (0, 1).
+
+    Returns:
+        ``(n, k, size * size)`` discounts, cells addressed by flat index.
+    """
+    n, k, _ = cells.shape
+    dist = distance_maps(np.repeat(walls, k, axis=0), cells.reshape(n * k, 2)).reshape(n, k, -1)
+    return np.where(dist < UNREACHABLE, gamma ** dist.astype(float), 0.0)
+
+
+def greedy_actions(
+    utility: np.ndarray, discount: np.ndarray, level: np.ndarray, next_cells: np.ndarray
+) -> np.ndarray:
+    """The planner's move: the action whose next cell has the highest value.
+
+    Args:
+        utility: ``(n, k)`` utility of each target for each agent.
+        discount: ``(n_levels, k, size * size)`` discount tables (:func:`discount_tables`).
+        level: ``(n,)`` the level each agent is in (a row of ``discount``).
+        next_cells: ``(n, 5)`` flat cell each action leads to (action 0 stays).
+
+    Returns:
+        ``(n,)`` actions; 0 (stay) where no move beats staying, ties going to the
+        first action in :data:`mesatoys.envs.maze.ACTION_NAMES` order.
+    """
+    targets = np.arange(utility.shape[1])[None, :, None]
+    reach = discount[level[:, None, None], targets, next_cells[:, None, :]]
+    return (utility[:, :, None] * reach).max(axis=1).argmax(axis=1)
+
+
+# --- one agent, acting on Gymnasium observations -------------------------------------------------
 
 
 class MesaOptimizer:
@@ -175,74 +297,39 @@ class MesaOptimizer:
     def __init__(
         self, mesa_objective: Mapping[str, float] | np.ndarray, gamma: float = DEFAULT_GAMMA
     ):
-        if not 0.0 < gamma < 1.0:
-            raise ValueError(f"gamma must be in (0, 1), got {gamma}")
         self.weights = objective_vector(mesa_objective)
-        self.gamma = float(gamma)
+        self.gamma = check_gamma(gamma)
 
     @property
     def mesa_objective(self) -> dict[str, float]:
         """The agent's objective as ``{feature: weight}``."""
         return objective_dict(self.weights)
 
-    def play(
-        self,
-        levels: LevelBatch,
-        *,
-        cheese_radius: int | None,
-        max_steps: int,
-        record: bool = False,
-    ) -> Episodes:
-        """Play every level once."""
-        tables = PlanningTables.build(levels, self.gamma)
-        weights = np.broadcast_to(self.weights, (len(levels), len(self.weights)))
-        return simulate(
-            tables,
-            weights,
-            np.arange(len(levels)),
-            cheese_radius=cheese_radius,
-            max_steps=max_steps,
-            record=record,
-        )
-
-    def reset(self) -> None:
-        """Forget which targets were used up (call at the start of an episode)."""
-        self._used: set[tuple[int, int]] = set()
-
     def act(self, observation: np.ndarray) -> int:
         """Choose an action from a :class:`~mesatoys.envs.CheeseMazeEnv` observation.
 
-        Plans from scratch by value iteration on the current mesa-utility map.
-        Targets the agent has stood on count as used up until :meth:`reset`.
+        Plans from scratch by value iteration on the mesa-utility map of what it
+        sees, and takes the move to the best neighbouring cell (0, stay, when it
+        stands where it wants to be).
 
         Args:
-            observation: ``(size, size)`` grid: 0 open, 1 wall, 2 agent, 3 cheese.
+            observation: ``(size, size)`` grid: 0 open, 1 wall, 2 agent, 3 cheese
+                (present only while the cheese is in view).
 
         Returns:
             Action index (0 stay, 1 up, 2 right, 3 down, 4 left).
         """
-        if not hasattr(self, "_used"):
-            self.reset()
         walls = observation == 1
         here = tuple(int(x) for x in np.argwhere(observation == 2)[0])
-        self._used.add(here)
-        value = value_iteration(walls[None], self._utility_map(observation)[None], self.gamma)[0]
+        cheese = np.argwhere(observation == 3)
+        cells = np.concatenate([cheese[:1] if len(cheese) else [here], corner_cells(len(walls))])
+        utility = utility_map(self.weights, cells, len(walls), cheese_seen=len(cheese) > 0)
+        value = value_iteration(walls[None], utility[None], self.gamma)[0]
         options = [here]
         for dr, dc in MOVES[1:]:
             nxt = (here[0] + dr, here[1] + dc)
             options.append(here if walls[nxt] else nxt)
         return int(np.argmax([value[cell] for cell in options]))
-
-    def _utility_map(self, observation: np.ndarray) -> np.ndarray:
-        """Mesa-utility of each cell: weights of the unused features seen on it."""
-        cheese = [tuple(int(x) for x in c) for c in np.argwhere(observation == 3)]
-        corners = [tuple(int(x) for x in c) for c in corner_cells(observation.shape[0])]
-        cells = [cheese[0] if cheese else None, *corners]
-        utility = np.zeros(observation.shape)
-        for weight, cell in zip(self.weights, cells, strict=True):
-            if cell is not None and cell not in self._used:
-                utility[cell] += weight
-        return utility
 
     def value_map(
         self, walls: np.ndarray, cells: np.ndarray, cheese_seen: bool = True
@@ -252,15 +339,12 @@ class MesaOptimizer:
         Args:
             walls: ``(size, size)`` walls of one maze.
             cells: ``(n_features, 2)`` feature cells (see ``feature_cells``).
-            cheese_seen: Whether the cheese counts (it does once seen).
+            cheese_seen: Whether the cheese counts (it does while in view).
 
         Returns:
             ``(size, size)`` values.
         """
-        utility = np.zeros(walls.shape)
-        for k, (r, c) in enumerate(cells):
-            if k != CHEESE or cheese_seen:
-                utility[r, c] += self.weights[k]
+        utility = utility_map(self.weights, cells, walls.shape[-1], cheese_seen)
         return value_iteration(walls[None], utility[None], self.gamma)[0]
 
 
@@ -268,8 +352,13 @@ __all__ = [
     "DEFAULT_GAMMA",
     "MesaOptimizer",
     "bellman_backup",
+    "check_gamma",
+    "discount_tables",
+    "feature_utilities",
+    "greedy_actions",
     "objective_dict",
     "objective_vector",
+    "utility_map",
     "value_iteration",
     "value_iteration_trace",
 ]

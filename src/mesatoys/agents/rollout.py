@@ -1,11 +1,16 @@
 """Lock-step rollouts of many planners at once.
 
 The batched counterpart of :meth:`mesatoys.agents.planner.MesaOptimizer.act`: the
-same decisions, computed for thousands of (objective, level) pairs together. Value
-iteration runs once per feature and level (:class:`PlanningTables`); because the
-mesa-utility is a weighted sum of single-cell features, the value of a cell is the
-best ``utility * gamma**distance`` over the features, which a test checks against
-full value iteration through the Gymnasium view.
+same decisions, computed for thousands of (objective, level) pairs together. The
+planner's values come from :func:`mesatoys.agents.planner.discount_tables` (one
+breadth-first search per feature and level, shared by every agent that plays the
+level) and :func:`mesatoys.agents.planner.greedy_actions`; a test checks them
+against full value iteration through the Gymnasium view.
+
+An episode ends when the agent reaches the cheese (the environment's only
+reward), when it stops because no move beats staying where it is (it has arrived
+at the cell its mesa-objective values most, or values nothing), or at the step
+limit.
 """
 
 from __future__ import annotations
@@ -14,16 +19,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.envs.features import CHEESE, feature_cells, shared_cells, view_table
-from mesatoys.envs.maze import (
-    UNREACHABLE,
-    LevelBatch,
-    base_return,
-    distance_maps,
-    neighbour_table,
+from mesatoys.agents.planner import (
+    DEFAULT_GAMMA,
+    check_gamma,
+    discount_tables,
+    feature_utilities,
+    greedy_actions,
 )
-
-DEFAULT_GAMMA = 0.95
+from mesatoys.envs.features import CHEESE, feature_cells, shared_cells, view_table
+from mesatoys.envs.maze import LevelBatch, base_return, neighbour_table
 
 
 @dataclass(frozen=True)
@@ -31,29 +35,28 @@ class Episodes:
     """What happened in a batch of episodes.
 
     Attributes:
-        reached_cheese: Episode ended on the cheese (the base objective).
-        reached_corner: The agent stood on the top-right corner before any cheese.
-        reached_mesa_goal: The agent reached the cell it first chose to go to.
+        reached_cheese: The agent reached the cheese (the base objective).
+        proxy: The episode ended on the top-right corner and the agent never
+            reached the cheese: it went for the corner instead of the cheese.
+        reached_mesa_goal: The agent reached the cell it set out for at its first step.
+        cheese_in_view: The cheese was in the agent's view at its first step.
         returns: Base-objective return per episode.
         steps: Moves taken.
         final_pos: ``(n, 2)`` where each episode ended.
-        mesa_goal: ``(n, 2)`` the cell each agent first chose to go to.
+        mesa_goal: ``(n, 2)`` the cell each agent set out for at its first step
+            (``(-1, -1)``: it valued no cell and stayed put).
         paths: ``(n, max_steps + 1, 2)`` visited cells, when recorded.
     """
 
     reached_cheese: np.ndarray
-    reached_corner: np.ndarray
+    proxy: np.ndarray
     reached_mesa_goal: np.ndarray
+    cheese_in_view: np.ndarray
     returns: np.ndarray
     steps: np.ndarray
     final_pos: np.ndarray
     mesa_goal: np.ndarray
     paths: np.ndarray | None = None
-
-    @property
-    def proxy(self) -> np.ndarray:
-        """Reached the corner and never the cheese."""
-        return self.reached_corner & ~self.reached_cheese
 
 
 @dataclass(frozen=True)
@@ -88,17 +91,13 @@ class PlanningTables:
 
     @classmethod
     def build(cls, levels: LevelBatch, gamma: float = DEFAULT_GAMMA) -> PlanningTables:
-        """Run value iteration once per feature and level."""
-        if not 0.0 < gamma < 1.0:
-            raise ValueError(f"gamma must be in (0, 1), got {gamma}")
+        """One breadth-first search per feature and level."""
+        gamma = check_gamma(gamma)
         cells = feature_cells(levels)
-        n, k, _ = cells.shape
-        walls = np.repeat(levels.walls, k, axis=0)
-        dist = distance_maps(walls, cells.reshape(n * k, 2)).reshape(n, k, -1)
-        discount = np.where(dist < UNREACHABLE, gamma ** dist.astype(float), 0.0)
+        discount = discount_tables(levels.walls, cells, gamma)
         flat_cells = cells[..., 0] * levels.size + cells[..., 1]
         same = shared_cells(cells).astype(float)
-        return cls(levels, flat_cells, same, discount, neighbour_table(levels.walls), float(gamma))
+        return cls(levels, flat_cells, same, discount, neighbour_table(levels.walls), gamma)
 
 
 def simulate(
@@ -123,89 +122,95 @@ def simulate(
     Returns:
         The episodes' outcomes.
     """
-    run = _Rollout(tables, np.asarray(weights, dtype=float), np.asarray(level_index))
-    return run.play(tables.view(cheese_radius), max_steps, record)
+    weights = np.asarray(weights, dtype=float)
+    lvl = np.asarray(level_index)
+    size = tables.levels.size
+    view = tables.view(cheese_radius)
+    start = tables.levels.start[lvl]
+    pos = start[:, 0] * size + start[:, 1]
+    seen = view[lvl, pos]
+    in_view = seen.copy()
+    cheese = tables.cells[lvl, CHEESE]
+    utility = feature_utilities(weights, tables.same[lvl], seen)
+    goal = _first_goal(tables, lvl, pos, utility)
+    got = np.zeros(len(lvl), dtype=bool)
+    reached_goal = pos == goal
+    steps = np.zeros(len(lvl), dtype=np.int64)
+    paths = np.repeat(pos[:, None], max_steps + 1, axis=1) if record else None
+    ids = np.arange(len(lvl))
+    for t in range(1, max_steps + 1):
+        nxt = tables.neighbours[lvl[ids], pos[ids]]
+        action = greedy_actions(utility[ids], tables.discount, lvl[ids], nxt)
+        moving = action != 0
+        ids, nxt, action = ids[moving], nxt[moving], action[moving]
+        if len(ids) == 0:
+            break
+        pos[ids] = nxt[np.arange(len(ids)), action]
+        steps[ids] = t
+        if record:
+            paths[ids, t:] = pos[ids, None]
+        reached_goal[ids] |= pos[ids] == goal[ids]
+        sighted = ~seen[ids] & view[lvl[ids], pos[ids]]
+        if sighted.any():
+            new = ids[sighted]
+            seen[new] = True
+            utility[new] = feature_utilities(weights[new], tables.same[lvl[new]], seen[new])
+        on_cheese = pos[ids] == cheese[ids]
+        got[ids[on_cheese]] = True
+        ids = ids[~on_cheese]
+    corner = size + size - 2
+    unflat = lambda flat: np.stack(np.divmod(flat, size), axis=-1)  # noqa: E731
+    return Episodes(
+        reached_cheese=got,
+        proxy=(pos == corner) & ~got,
+        reached_mesa_goal=reached_goal,
+        cheese_in_view=in_view,
+        returns=np.where(got, base_return(steps, max_steps), 0.0),
+        steps=steps,
+        final_pos=unflat(pos),
+        mesa_goal=np.where(goal[:, None] >= 0, unflat(np.maximum(goal, 0)), -1),
+        paths=None if paths is None else unflat(paths),
+    )
 
 
-class _Rollout:
-    """A lock-step rollout; episodes that have finished drop out of the arrays."""
+def _first_goal(
+    tables: PlanningTables, lvl: np.ndarray, pos: np.ndarray, utility: np.ndarray
+) -> np.ndarray:
+    """Flat cell each agent values most from where it starts (-1: it values none)."""
+    rows = np.arange(len(lvl))
+    value = utility * tables.discount[lvl, :, pos]
+    best = value.argmax(axis=1)
+    return np.where(value[rows, best] > 0, tables.cells[lvl, best], -1)
 
-    def __init__(self, tables: PlanningTables, weights: np.ndarray, level_index: np.ndarray):
-        levels = tables.levels
-        self.tables, self.weights, self.lvl = tables, weights, level_index
-        self.size = levels.size
-        self.cells = tables.cells[level_index]
-        self.same = tables.same[level_index]
-        start = levels.start[level_index]
-        self.pos = start[:, 0] * self.size + start[:, 1]
-        self.consumed = np.zeros(weights.shape, dtype=bool)
-        self.features = np.arange(weights.shape[1])[None, :, None]
 
-    def keep(self, live: np.ndarray) -> None:
-        """Drop finished episodes from the working arrays."""
-        for name in ("weights", "lvl", "cells", "same", "pos", "consumed"):
-            setattr(self, name, getattr(self, name)[live])
+def play(
+    weights: np.ndarray,
+    levels: LevelBatch,
+    *,
+    gamma: float = DEFAULT_GAMMA,
+    cheese_radius: int | None,
+    max_steps: int,
+    record: bool = False,
+) -> Episodes:
+    """One planner (one weight vector) plays every level once.
 
-    def utilities(self, seen: np.ndarray) -> np.ndarray:
-        """Positive utility of each feature's cell, given what is seen and used up."""
-        self.consumed |= self.cells == self.pos[:, None]
-        active = np.where(self.consumed, 0.0, self.weights)
-        active[:, CHEESE] *= seen
-        return np.maximum(np.einsum("nkj,nj->nk", self.same, active), 0.0)
+    Args:
+        weights: ``(n_features,)`` mesa-objective ordered as ``FEATURE_NAMES``.
+        levels: The levels.
+        gamma: Planning discount, in (0, 1).
+        cheese_radius: View radius for the cheese (``None``: always visible).
+        max_steps: Episode length limit.
+        record: Keep every episode's path.
 
-    def scores(self, utility: np.ndarray) -> np.ndarray:
-        """``(n, k, 5)`` discounted utility of each feature after each action."""
-        nxt = self.tables.neighbours[self.lvl, self.pos]
-        reach = self.tables.discount[self.lvl[:, None, None], self.features, nxt[:, None, :]]
-        return utility[:, :, None] * reach
-
-    def play(self, view: np.ndarray, max_steps: int, record: bool) -> Episodes:
-        n = len(self.pos)
-        rows = np.arange(n)
-        corner_cell = self.size + self.size - 2
-        seen = view[self.lvl, self.pos]
-        scores = self.scores(self.utilities(seen))
-        target = scores[:, :, 0].argmax(axis=1)
-        has_goal = scores[rows, target, 0] > 0
-        goal = np.where(has_goal, self.cells[rows, target], -1)
-        out = {
-            "got_cheese": np.zeros(n, dtype=bool),
-            "corner": np.zeros(n, dtype=bool),
-            "reached_goal": has_goal & (self.pos == goal),
-            "steps": np.zeros(n, dtype=np.int64),
-            "final": self.pos.copy(),
-        }
-        paths = np.repeat(self.pos[:, None], max_steps + 1, axis=1) if record else None
-        action = scores.max(axis=1).argmax(axis=1)
-        ids = rows
-        for t in range(1, max_steps + 1):
-            live = action != 0
-            if not live.all():
-                ids, seen, action = ids[live], seen[live], action[live]
-                self.keep(live)
-                if len(ids) == 0:
-                    break
-            self.pos = self.tables.neighbours[self.lvl, self.pos, action]
-            out["final"][ids] = self.pos
-            out["steps"][ids] = t
-            if record:
-                paths[ids, t:] = self.pos[:, None]
-            seen |= view[self.lvl, self.pos]
-            at_cheese = self.pos == self.cells[:, CHEESE]
-            out["got_cheese"][ids[at_cheese]] = True
-            out["corner"][ids[(self.pos == corner_cell) & ~at_cheese]] = True
-            out["reached_goal"][ids[self.pos == goal[ids]]] = True
-            action = self.scores(self.utilities(seen)).max(axis=1).argmax(axis=1)
-            action[at_cheese] = 0
-        returns = np.where(out["got_cheese"], base_return(out["steps"], max_steps), 0.0)
-        unflat = lambda flat: np.stack(np.divmod(flat, self.size), axis=-1)  # noqa: E731
-        return Episodes(
-            out["got_cheese"],
-            out["corner"],
-            out["reached_goal"],
-            returns,
-            out["steps"],
-            unflat(out["final"]),
-            unflat(goal),
-            None if paths is None else unflat(paths),
-        )
+    Returns:
+        The episodes' outcomes, one per level.
+    """
+    weights = np.asarray(weights, dtype=float)
+    return simulate(
+        PlanningTables.build(levels, gamma),
+        np.broadcast_to(weights, (len(levels), len(weights))),
+        np.arange(len(levels)),
+        cheese_radius=cheese_radius,
+        max_steps=max_steps,
+        record=record,
+    )

@@ -66,7 +66,7 @@ class CheeseMazeEnv(gym.Env):
         split: str = "train",
         alpha: float = 0.0,
         size: int = 13,
-        cheese_radius: int | None = 1,
+        cheese_radius: int | None = None,
         extra_openings: float = 0.2,
         max_steps: int | None = None,
         render_mode: str | None = None,

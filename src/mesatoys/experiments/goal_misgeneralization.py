@@ -6,41 +6,56 @@ An outer optimizer (evolution strategies) tunes the mesa-objective of a planning
 agent using only the base reward on training levels. In training the cheese is in
 the corner except in a fraction ``alpha`` of levels; at test it is elsewhere.
 
-The inductive bias that makes the proxy easier to learn is perception: the agent
-always knows where the corner is, but sees the cheese only from within
-``cheese_radius`` cells. Caring about the corner pays off from every starting cell;
-caring about the cheese pays off only when the cheese is in sight, so the outer
-optimizer finds the corner first and, once the corner earns full reward, has no
-reason to learn anything else unless some training levels tell the two apart.
+**Perception is matched.** By default the agent sees the cheese from its first
+step, in training and at test alike (``cheese_radius=None``), so when it walks
+past the cheese to the corner, that is a choice its objective made, not
+blindness. An agent with the intended objective (``{"cheese": 1}``), the same
+planner and the same sight reaches the cheese on every level (:func:`evaluate`).
+
+**Underspecification.** At ``alpha = 0`` the cheese and the top-right corner share
+a cell on every training level, so the training return depends on the two weights
+only through their sum: training cannot tell "wants the cheese" from "wants the
+corner" (:func:`objective_plane` draws this ridge).
+
+**The inductive bias that breaks the tie** is one setting, ``simplicity_bias``: a
+prior of the outer optimizer against caring about the cheese, an object whose
+place changes from level to level, while caring about a fixed place is free. It
+is subtracted from the training return, ``simplicity_bias * |cheese weight|``, in
+the score evolution strategies receives (like weight decay, it is a property of
+the learner, not information about test levels). It models the bias of learners
+towards the simpler of several features that predict the reward equally well
+(Shah et al. 2020, "The Pitfalls of Simplicity Bias in Neural Networks").
+:meth:`Config.without_bias` removes it.
 
 Example:
     >>> from mesatoys.experiments import goal_misgeneralization as gm
     >>> res = gm.run(gm.Config(alpha=0.0, n_test_levels=200), seed=0)
-    >>> res.train.true_goal_rate > 0.9
-    True
+    >>> res.train.true_goal_rate > 0.9, res.test.cheese_in_view_rate
+    (True, 1.0)
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.agents.planner import objective_dict
-from mesatoys.agents.reactive import ReactivePolicy, local_state
-from mesatoys.agents.rollout import DEFAULT_GAMMA, Episodes, PlanningTables, simulate
+from mesatoys.agents.planner import DEFAULT_GAMMA, check_gamma, objective_dict, objective_vector
+from mesatoys.agents.rollout import Episodes, PlanningTables, play, simulate
 from mesatoys.checks import check_count, check_fraction, check_seed
-from mesatoys.envs.features import FEATURE_NAMES, check_radius
+from mesatoys.envs.features import CHEESE, FEATURE_NAMES, TOP_RIGHT, check_radius
 from mesatoys.envs.maze import (
     LevelBatch,
     base_return,
     check_size,
+    distance_maps,
     generate_levels,
-    neighbour_table,
 )
 from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
+
+ALIGNED_OBJECTIVE = {"cheese": 1.0}
 
 
 @dataclass(frozen=True)
@@ -49,10 +64,14 @@ class Config:
 
     Attributes:
         alpha: Fraction of training levels whose cheese is *not* in the corner, in [0, 1].
+        simplicity_bias: The outer optimizer's prior against caring about the cheese:
+            its score is the mean training return minus ``simplicity_bias * |cheese
+            weight|`` (>= 0; 0 removes the bias, see :meth:`without_bias`).
         size: Side of each square maze in cells, walls included (odd, >= 5).
         cheese_radius: How close (Chebyshev distance) the agent must be to see the
-            cheese; ``None`` makes the cheese always visible, which removes the
-            asymmetry between proxy and true goal.
+            cheese; ``None`` (the default) shows it from the first step, in training
+            and at test alike. A finite radius limits the agent's perception, a
+            capability, for the agent with the intended goal too.
         extra_openings: Fraction of inner walls knocked out to add loops, in [0, 1].
         n_train_levels: Size of the pool of training levels.
         n_test_levels: Number of test levels.
@@ -63,8 +82,9 @@ class Config:
     """
 
     alpha: float = 0.0
+    simplicity_bias: float = 0.05
     size: int = 13
-    cheese_radius: int | None = 1
+    cheese_radius: int | None = None
     extra_openings: float = 0.2
     n_train_levels: int = 256
     n_test_levels: int = 1000
@@ -75,6 +95,9 @@ class Config:
 
     def __post_init__(self) -> None:
         check_fraction("alpha", self.alpha)
+        bias = self.simplicity_bias
+        if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not 0 <= bias < 10:
+            raise ValueError(f"simplicity_bias must be a number in [0, 10), got {bias!r}")
         check_size(self.size)
         check_radius(self.cheese_radius)
         check_fraction("extra_openings", self.extra_openings)
@@ -87,13 +110,23 @@ class Config:
             )
         if self.max_steps is not None:
             check_count("max_steps", self.max_steps)
-        if not 0.0 < self.gamma < 1.0:
-            raise ValueError(f"gamma must be in (0, 1), got {self.gamma!r}")
+        check_gamma(self.gamma)
+        if not isinstance(self.es, ESConfig):
+            raise TypeError(f"es must be an ESConfig, got {type(self.es).__name__}")
 
     @property
     def episode_limit(self) -> int:
         """The episode length actually used."""
         return self.max_steps if self.max_steps is not None else self.size * self.size // 2
+
+    @property
+    def has_bias(self) -> bool:
+        """Whether the outer optimizer prefers the corner to the cheese a priori."""
+        return self.simplicity_bias > 0
+
+    def without_bias(self) -> Config:
+        """The same settings with the simplicity bias removed (the control)."""
+        return dataclasses.replace(self, simplicity_bias=0.0)
 
 
 @dataclass(frozen=True)
@@ -102,11 +135,14 @@ class Outcome:
 
     Attributes:
         true_goal_rate: Fraction of episodes that reach the cheese.
-        proxy_rate: Fraction that reach the corner and never the cheese.
+        proxy_rate: Fraction that went for the corner instead of the cheese: the
+            episode ended with the agent on the top-right corner, never having
+            reached the cheese.
         mesa_goal_rate: Of the episodes the cheese did not end first, the fraction in
-            which the agent reached the cell it set out for (the cell its
-            mesa-objective ranks highest, distance-discounted, among those it sees
-            at the start).
+            which the agent reached the cell it set out for at its first step (its
+            capability: can it carry out its own plan?).
+        cheese_in_view_rate: Fraction of episodes in which the cheese was in the
+            agent's view at its first step.
         mean_return: Mean base-objective return.
         n_levels: Number of episodes.
     """
@@ -114,6 +150,7 @@ class Outcome:
     true_goal_rate: float
     proxy_rate: float
     mesa_goal_rate: float
+    cheese_in_view_rate: float
     mean_return: float
     n_levels: int
 
@@ -127,6 +164,7 @@ class Outcome:
             true_goal_rate=float(episodes.reached_cheese.mean()),
             proxy_rate=float(episodes.proxy.mean()),
             mesa_goal_rate=float(goal_rate),
+            cheese_in_view_rate=float(episodes.cheese_in_view.mean()),
             mean_return=float(episodes.returns.mean()),
             n_levels=len(episodes.returns),
         )
@@ -142,7 +180,7 @@ class Result:
         mesa_objective: Learned ``{feature: weight}``.
         train: Rates on the training levels.
         test: Rates on the test levels.
-        history: The outer optimizer's trajectory (weights and mean fitness per generation).
+        history: The outer optimizer's trajectory (weights and mean score per generation).
         train_levels: The training levels.
         test_levels: The test levels.
     """
@@ -159,7 +197,7 @@ class Result:
     @property
     def weights(self) -> np.ndarray:
         """The learned mesa-objective as an array ordered as ``FEATURE_NAMES``."""
-        return np.array([self.mesa_objective[name] for name in FEATURE_NAMES])
+        return objective_vector(self.mesa_objective)
 
 
 def make_levels(config: Config, seed: int) -> tuple[LevelBatch, LevelBatch]:
@@ -175,10 +213,27 @@ def make_levels(config: Config, seed: int) -> tuple[LevelBatch, LevelBatch]:
     return train, test
 
 
+def prior_cost(config: Config, weights: np.ndarray) -> np.ndarray:
+    """The simplicity bias's charge for each objective: ``simplicity_bias * |cheese weight|``.
+
+    Args:
+        config: Settings.
+        weights: ``(..., n_features)`` objectives.
+
+    Returns:
+        ``(...)`` costs, in units of training return.
+    """
+    return config.simplicity_bias * np.abs(np.asarray(weights)[..., CHEESE])
+
+
 def train_mesa_objective(
     config: Config, levels: LevelBatch, rng: np.random.Generator
 ) -> tuple[np.ndarray, ESHistory]:
-    """Run the outer optimizer on training levels; it sees only base returns.
+    """Run the outer optimizer on training levels.
+
+    Each candidate's score is its mean return on the generation's training levels
+    minus the simplicity bias's :func:`prior_cost`; nothing else reaches the
+    optimizer (not the test levels, not what the features mean).
 
     Args:
         config: Settings.
@@ -193,30 +248,55 @@ def train_mesa_objective(
 
     def fitness(population: np.ndarray, generation: int) -> np.ndarray:
         chosen = rng.choice(len(levels), per_gen, replace=False)
-        weights = np.repeat(population, per_gen, axis=0)
         episodes = simulate(
             tables,
-            weights,
+            np.repeat(population, per_gen, axis=0),
             np.tile(chosen, len(population)),
             cheese_radius=config.cheese_radius,
             max_steps=config.episode_limit,
         )
-        return episodes.returns.reshape(len(population), per_gen).mean(axis=1)
+        returns = episodes.returns.reshape(len(population), per_gen).mean(axis=1)
+        return returns - prior_cost(config, population)
 
     return evolution_strategies(fitness, np.zeros(len(FEATURE_NAMES)), config.es, rng)
 
 
-def play(config: Config, weights: np.ndarray, levels: LevelBatch, record: bool = False) -> Episodes:
-    """Let a planner with the given mesa-objective play each level once."""
-    tables = PlanningTables.build(levels, config.gamma)
-    return simulate(
-        tables,
-        np.broadcast_to(weights, (len(levels), len(weights))),
-        np.arange(len(levels)),
+def play_levels(
+    config: Config,
+    mesa_objective: Mapping[str, float] | np.ndarray,
+    levels: LevelBatch,
+    *,
+    record: bool = False,
+) -> Episodes:
+    """Let a planner with the given mesa-objective play each level once, as :func:`run` does."""
+    return play(
+        objective_vector(mesa_objective),
+        levels,
+        gamma=config.gamma,
         cheese_radius=config.cheese_radius,
         max_steps=config.episode_limit,
         record=record,
     )
+
+
+def evaluate(
+    config: Config, mesa_objective: Mapping[str, float] | np.ndarray, levels: LevelBatch
+) -> Outcome:
+    """The evaluation :func:`run` uses, for any mesa-objective.
+
+    Same planner, same perception (``config.cheese_radius``), same step limit: only
+    the objective differs. ``evaluate(config, ALIGNED_OBJECTIVE, result.test_levels)``
+    is the control for a run: the intended goal with the same capabilities.
+
+    Args:
+        config: Settings.
+        mesa_objective: ``{feature: weight}`` (missing features weigh 0) or a weight array.
+        levels: Levels to play once each.
+
+    Returns:
+        The rates.
+    """
+    return Outcome.of(play_levels(config, mesa_objective, levels))
 
 
 def run(config: Config | None = None, seed: int = 0) -> Result:
@@ -230,6 +310,8 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
         The run's result.
     """
     config = Config() if config is None else config
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a goal_misgeneralization.Config, got {config!r}")
     seed = check_seed(seed)
     train_levels, test_levels = make_levels(config, seed)
     weights, history = train_mesa_objective(config, train_levels, np.random.default_rng([seed, 1]))
@@ -237,8 +319,8 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
         config=config,
         seed=seed,
         mesa_objective=objective_dict(weights),
-        train=Outcome.of(play(config, weights, train_levels)),
-        test=Outcome.of(play(config, weights, test_levels)),
+        train=evaluate(config, weights, train_levels),
+        test=evaluate(config, weights, test_levels),
         history=history,
         train_levels=train_levels,
         test_levels=test_levels,
@@ -314,197 +396,117 @@ def curve(
     }
 
 
-@dataclass(frozen=True)
-class CapabilityComparison:
-    """Planner and reactive policy on their training mazes and on new mazes.
+# --- the outer loop's record ---------------------------------------------------------------------
 
-    Both are trained on the same levels; the new mazes keep the cheese in the
-    corner, so only the layout shifts.
+
+def generation_returns(result: Result) -> np.ndarray:
+    """Mean base return of each generation's weights themselves on all training levels.
+
+    Evolution strategies never computes this: it only scores noisy copies of the
+    weights on a few levels at a time. It shows what the weights at the centre of
+    its population could do.
+
+    Returns:
+        ``(generations + 1,)`` mean returns, generation 0 first.
+    """
+    weights = np.asarray(result.history.params, dtype=float)
+    episodes = every_objective(result.config, weights, result.train_levels)
+    return episodes.returns.reshape(len(weights), -1).mean(axis=1)
+
+
+def best_possible_return(result: Result) -> float:
+    """Mean return of walking a shortest path to the cheese on every training level."""
+    levels = result.train_levels
+    dist = distance_maps(levels.walls, levels.cheese)
+    steps = dist[np.arange(len(levels)), levels.start[:, 0], levels.start[:, 1]]
+    return float(base_return(steps, result.config.episode_limit).mean())
+
+
+# --- underspecification: the (cheese, corner) plane ----------------------------------------------
+
+
+PLANE_WEIGHTS = tuple(np.round(np.linspace(-0.5, 1.5, 21), 2))
+
+
+@dataclass(frozen=True)
+class ObjectivePlane:
+    """How objectives on a grid of (cheese weight, corner weight) fare.
+
+    The other three corner weights are held at a run's learned values.
 
     Attributes:
-        planner_train: Planner's cheese rate on its training levels.
-        planner_new_layouts: Planner's cheese rate on new layouts.
-        reactive_train: Reactive policy's cheese rate on the training levels.
-        reactive_new_layouts: Reactive policy's cheese rate on new layouts.
+        cheese: ``(m,)`` cheese weights (columns).
+        corner: ``(m,)`` top-right weights (rows).
+        train_return: ``(m, m)`` mean return on training levels.
+        train_score: ``(m, m)`` what the outer optimizer scores: ``train_return``
+            minus the simplicity bias's cost.
+        test_true_goal: ``(m, m)`` fraction of test levels on which the cheese is reached.
+        n_levels: Levels of each split played per grid point.
     """
 
-    planner_train: float
-    planner_new_layouts: float
-    reactive_train: float
-    reactive_new_layouts: float
+    cheese: np.ndarray
+    corner: np.ndarray
+    train_return: np.ndarray
+    train_score: np.ndarray
+    test_true_goal: np.ndarray
+    n_levels: int
 
 
-def compare_with_reactive(
+def objective_plane(
+    result: Result,
+    values: Sequence[float] | np.ndarray = PLANE_WEIGHTS,
+    n_levels: int = 96,
     config: Config | None = None,
-    seed: int = 0,
-    reactive: ReactivePolicy | None = None,
-    n_levels: int | None = None,
-) -> CapabilityComparison:
-    """Train both agents on the same training levels, then shift only the layout.
+) -> ObjectivePlane:
+    """Play every objective of a (cheese, corner) grid on a run's levels.
 
     Args:
-        config: Settings (``alpha`` is used for the training levels).
-        seed: Seed.
-        reactive: An unfitted reactive policy to train (defaults: ``ReactivePolicy()``).
-        n_levels: Train both agents on only the first ``n_levels`` training levels
-            (default: all of them). With a handful of mazes the lookup table can
-            memorise its training mazes.
+        result: A run; its other corner weights and its levels are used.
+        values: Weights to try on both axes.
+        n_levels: How many training and test levels to play per grid point (the first ones).
+        config: Settings whose ``simplicity_bias`` scores the plane (default:
+            ``result.config``); the planner's settings always come from the run.
 
     Returns:
-        The four rates.
+        The plane.
     """
-    agents = train_agents(config, seed, reactive, n_levels)
-    config, result, policy = agents.config, agents.planner, agents.reactive
-    shifted = new_layouts(config, seed)
-    play_rng = np.random.default_rng([seed, 4])
-    return CapabilityComparison(
-        planner_train=result.train.true_goal_rate,
-        planner_new_layouts=float(play(config, result.weights, shifted).reached_cheese.mean()),
-        reactive_train=float(
-            policy.play(result.train_levels, config.episode_limit, play_rng).reached_cheese.mean()
-        ),
-        reactive_new_layouts=float(
-            policy.play(shifted, config.episode_limit, play_rng).reached_cheese.mean()
-        ),
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or len(values) < 2 or not np.isfinite(values).all():
+        raise ValueError(f"values must be at least two finite numbers, got {values!r}")
+    check_count("n_levels", n_levels)
+    scoring = result.config if config is None else config
+    corner, cheese = np.meshgrid(values, values, indexing="ij")
+    grid = np.repeat(result.weights[None], cheese.size, axis=0)
+    grid[:, CHEESE], grid[:, TOP_RIGHT] = cheese.ravel(), corner.ravel()
+    train = every_objective(result.config, grid, result.train_levels[:n_levels])
+    test = every_objective(result.config, grid, result.test_levels[:n_levels])
+    train_return = train.returns.reshape(len(grid), -1).mean(axis=1)
+    test_true_goal = test.reached_cheese.reshape(len(grid), -1).mean(axis=1)
+    return ObjectivePlane(
+        cheese=values,
+        corner=values,
+        train_return=train_return.reshape(cheese.shape),
+        train_score=(train_return - prior_cost(scoring, grid)).reshape(cheese.shape),
+        test_true_goal=test_true_goal.reshape(cheese.shape),
+        n_levels=n_levels,
     )
 
 
-# --- the two learners side by side (notebook 02) ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrainedAgents:
-    """A planner and a reactive lookup table trained on the same levels and reward.
-
-    Attributes:
-        planner: The mesa-optimizer's run (learned objective; training levels, which
-            both agents trained on; test levels).
-        reactive: The lookup table, fitted on ``planner.train_levels``.
-    """
-
-    planner: Result
-    reactive: ReactivePolicy
-
-    @property
-    def config(self) -> Config:
-        """The settings both agents were trained with."""
-        return self.planner.config
-
-    @property
-    def seed(self) -> int:
-        """The seed of the run."""
-        return self.planner.seed
-
-
-def train_agents(
-    config: Config | None = None,
-    seed: int = 0,
-    reactive: ReactivePolicy | None = None,
-    n_levels: int | None = None,
-) -> TrainedAgents:
-    """Train the planner's objective (evolution strategies) and a lookup table on the same levels.
-
-    These are exactly the agents :func:`compare_with_reactive` measures with the same
-    arguments.
+def every_objective(config: Config, weights: np.ndarray, levels: LevelBatch) -> Episodes:
+    """Every objective of ``weights`` plays every level once, in one batched rollout.
 
     Args:
-        config: Settings (``alpha`` is used for the training levels).
-        seed: Seed.
-        reactive: An unfitted reactive policy to train (defaults: ``ReactivePolicy()``).
-        n_levels: Train on only ``n_levels`` training levels (replaces
-            ``config.n_train_levels``; default: keep it).
+        config: Settings (the planner's discount, view and step limit).
+        weights: ``(m, n_features)`` objectives.
+        levels: ``n`` levels.
 
     Returns:
-        Both trained agents.
+        ``m * n`` episodes, objective-major (reshape to ``(m, n)``).
     """
-    config = Config() if config is None else config
-    seed = check_seed(seed)
-    if n_levels is not None:
-        check_count("n_levels", n_levels)
-        per_gen = min(config.levels_per_generation, n_levels)
-        config = dataclasses.replace(config, n_train_levels=n_levels, levels_per_generation=per_gen)
-    result = run(config, seed)
-    policy = (reactive or ReactivePolicy()).fit(
-        result.train_levels, config.episode_limit, np.random.default_rng([seed, 3])
+    return simulate(
+        PlanningTables.build(levels, config.gamma),
+        np.repeat(weights, len(levels), axis=0),
+        np.tile(np.arange(len(levels)), len(weights)),
+        cheese_radius=config.cheese_radius,
+        max_steps=config.episode_limit,
     )
-    return TrainedAgents(planner=result, reactive=policy)
-
-
-def new_layouts(config: Config, seed: int) -> LevelBatch:
-    """``config.n_test_levels`` new mazes, cheese still in the corner: only the layout shifts."""
-    return generate_levels(
-        config.n_test_levels,
-        size=config.size,
-        alpha=0.0,
-        split="train",
-        rng=np.random.default_rng([check_seed(seed), 2]),
-        extra_openings=config.extra_openings,
-    )
-
-
-@dataclass(frozen=True)
-class ReactiveTrace:
-    """The lookup table's episodes, with paths and where chance chose its move.
-
-    Attributes:
-        episodes: The outcomes; ``paths`` is filled in.
-        decided: ``(n, max_steps)``: at step ``t`` the episode was still running and
-            the table's best move was unique, so the table, not a coin flip, chose it.
-        moves: ``(n,)`` moves made (the episode ends on the cheese or at the limit).
-    """
-
-    episodes: Episodes
-    decided: np.ndarray
-    moves: np.ndarray
-
-    @property
-    def decided_share(self) -> float:
-        """Fraction of all moves made over the batch that the table decided (not chance)."""
-        return float(self.decided.sum() / max(int(self.moves.sum()), 1))
-
-
-def trace_reactive(
-    policy: ReactivePolicy, levels: LevelBatch, max_steps: int, rng: np.random.Generator
-) -> ReactiveTrace:
-    """:meth:`ReactivePolicy.play`, step for step the same, also recording paths and decisions.
-
-    With the same ``rng`` state it makes the same moves as ``policy.play`` (a test checks
-    it).
-
-    Args:
-        policy: A fitted reactive policy.
-        levels: Levels to play once each.
-        max_steps: Episode limit.
-        rng: Breaks ties between equally valued moves.
-
-    Returns:
-        The trace.
-    """
-    if not hasattr(policy, "q_table_"):
-        raise RuntimeError("trace_reactive needs a fitted ReactivePolicy (call fit first)")
-    size, n = levels.size, len(levels)
-    nbrs, lvl = neighbour_table(levels.walls), np.arange(n)
-    pos = levels.start[:, 0] * size + levels.start[:, 1]
-    cheese = levels.cheese[:, 0] * size + levels.cheese[:, 1]
-    got, at_corner = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    steps = np.zeros(n, dtype=np.int64)
-    paths = np.repeat(pos[:, None], max_steps + 1, axis=1)
-    decided = np.zeros((n, max_steps), dtype=bool)
-    for t in range(max_steps):
-        live = ~got
-        state = local_state(levels.walls, pos)
-        values = policy.q_table_[state]
-        decided[:, t] = live & ((values == values.max(axis=1, keepdims=True)).sum(axis=1) == 1)
-        action = policy.greedy(state, rng)  # the same tie-breaking draw as play()
-        pos = np.where(live, nbrs[lvl, pos, action], pos)
-        paths[:, t + 1] = pos
-        steps += live
-        got |= pos == cheese
-        at_corner |= live & (pos == size + size - 2) & ~got
-    unflat = lambda flat: np.stack(np.divmod(flat, size), axis=-1)  # noqa: E731
-    returns = np.where(got, base_return(steps, max_steps), 0.0)
-    nowhere = np.full((n, 2), -1)
-    episodes = Episodes(
-        got, at_corner, at_corner | got, returns, steps, unflat(pos), nowhere, unflat(paths)
-    )
-    return ReactiveTrace(episodes=episodes, decided=decided, moves=steps)

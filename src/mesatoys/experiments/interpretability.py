@@ -17,12 +17,11 @@ the cheese in three ways, without running it on that level:
 - **top weight**: the crudest reading of the weights, "it goes to the feature with
   the largest weight";
 - **interpreter's rule**: the weights plus what we know of the architecture (it
-  plans, and sees the cheese only from nearby). It heads for the known feature whose
-  weight, discounted by ``gamma`` per step of distance, is largest (the value map
-  the weights induce); it gets the cheese only if the cheese comes into sight on a
-  shortest route to that target at a point where the cheese's discounted weight
-  beats the target's, or, once the target is used up, the cheese (seen earlier) is
-  the next best thing, and all this within the step limit.
+  plans, and stops where it wants to be). It heads for the cell whose utility,
+  discounted by ``gamma`` per step of distance, is largest; it gets the cheese if
+  that cell holds the cheese, if the cheese lies on a shortest route to it, or if
+  the cheese first comes into sight (with a limited view) on such a route at a
+  point where its discounted utility beats the target's; all within the step limit.
 
 The rule uses only the weights, the maze's shortest-path distances and the view
 radius; it never calls the agent's rollout. Each prediction is then scored against
@@ -30,7 +29,8 @@ what the agent actually does on the level.
 
 Example:
     >>> from mesatoys.experiments import interpretability as interp
-    >>> res = interp.run(interp.Config(n_test_levels=200), seed=0)
+    >>> from mesatoys.experiments import goal_misgeneralization as gm
+    >>> res = interp.run(interp.Config(gm.Config(n_test_levels=200)), seed=0)
     >>> res.rule_accuracy > res.behaviour_accuracy + 0.5
     True
 """
@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.agents.planner import objective_dict, value_iteration
-from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.agents.planner import MesaOptimizer, check_gamma, feature_utilities
+from mesatoys.checks import check_seed
 from mesatoys.envs.features import (
     CHEESE,
     FEATURE_NAMES,
@@ -63,28 +63,17 @@ class Config:
     """Settings of one interpretability run.
 
     Attributes:
-        alpha: Fraction of training levels whose cheese is not in the corner, in [0, 1].
-        n_test_levels: Number of test levels to predict.
-        base: The rest of the goal-misgeneralization settings (its ``alpha`` and
-            ``n_test_levels`` are replaced by the two fields above).
+        training: The goal-misgeneralization run whose agent is read.
     """
 
-    alpha: float = 0.0
-    n_test_levels: int = 1000
-    base: gm.Config = field(default_factory=gm.Config)
+    training: gm.Config = field(default_factory=gm.Config)
 
     def __post_init__(self) -> None:
-        check_fraction("alpha", self.alpha)
-        check_count("n_test_levels", self.n_test_levels)
-        if not isinstance(self.base, gm.Config):
+        if not isinstance(self.training, gm.Config):
             raise TypeError(
-                f"base must be a goal_misgeneralization.Config, got {type(self.base).__name__}"
+                "training must be a goal_misgeneralization.Config, "
+                f"got {type(self.training).__name__}"
             )
-
-    @property
-    def training(self) -> gm.Config:
-        """The goal-misgeneralization settings actually used."""
-        return dataclasses.replace(self.base, alpha=self.alpha, n_test_levels=self.n_test_levels)
 
 
 @dataclass(frozen=True)
@@ -178,8 +167,7 @@ class _Maps:
     ``dist[:, k]`` is the distance from every cell to feature ``k`` (k < 5) or from
     the start (k = 5); ``cells[:, k]`` is the flat cell of feature ``k`` or the start;
     ``view`` marks the cells from which the cheese is in sight; ``same[:, j, k]``
-    is 1 where features ``j`` and ``k`` share a cell (a test cheese may lie on a
-    corner other than the top-right one).
+    is 1 where features ``j`` and ``k`` share a cell.
     """
 
     dist: np.ndarray
@@ -209,16 +197,15 @@ def predict(
 ) -> Prediction:
     """Apply the interpreter's rule to every level, using only the weights and the maze.
 
-    The rule, leg by leg: from where the agent stands, rank the features it knows
-    about (the unused corners; the cheese once it has been in sight) by
-    ``weight * gamma ** distance``; head for the best one if its weight is positive,
-    else stop. On the way, if the cheese comes into sight on some shortest route to
-    the target and its discounted weight there beats the target's, it turns to the
-    cheese; if the cheese lies on a shortest route, it walks onto it (whatever its
-    weight: the episode ends on the cheese). Otherwise it reaches the target, which
-    is then used up, and the next leg begins. Cheese reached within ``max_steps``
-    moves counts as "gets the cheese". Features on one cell add up, and reaching a
-    cell uses up all of them.
+    From the start, rank the cells the agent knows about by utility (the summed
+    weights of the features on the cell, the cheese only if in sight) times
+    ``gamma ** distance``; head for the best if it is worth anything, else stay put.
+    The agent gets the cheese if the target holds it, if the cheese lies on some
+    shortest route to the target (it walks onto it), or if the cheese, out of sight
+    at the start, comes into sight on such a route at a cell where its discounted
+    utility beats the target's (it turns to the cheese). Otherwise it stops at the
+    target without the cheese. Cheese reached within ``max_steps`` moves counts as
+    "gets the cheese".
 
     Args:
         weights: ``(len(FEATURE_NAMES),)`` mesa-objective.
@@ -236,111 +223,63 @@ def predict(
     weights = np.asarray(weights, dtype=float)
     if weights.shape != (len(FEATURE_NAMES),):
         raise ValueError(f"weights must have shape ({len(FEATURE_NAMES)},), got {weights.shape}")
-    if not 0.0 < gamma < 1.0:
-        raise ValueError(f"gamma must be in (0, 1), got {gamma!r}")
-    return _Legs(_maps(levels, cheese_radius), weights, gamma, max_steps).walk()
+    gamma = check_gamma(gamma)
+    maps = _maps(levels, cheese_radius)
+    n, rows = len(levels), np.arange(len(levels))
+    start = maps.cells[:, -1]
+    seen = maps.view[rows, start]
+    each = np.broadcast_to(weights, (n, len(weights)))
+    utility = feature_utilities(each, maps.same, seen)
+    to_feature = maps.dist[:, : len(FEATURE_NAMES)]
+    score = utility * _discount(to_feature[rows, :, start], gamma)
+    target = score.argmax(axis=1)
+    moves = score[rows, target] > 0
+    cheese_value = feature_utilities(each, maps.same, np.ones(n, dtype=bool))[:, CHEESE]
+    steps = _steps_to_cheese(maps, target, cheese_value, utility[rows, target], seen, gamma)
+    steps = np.where(moves, steps, _NEVER)
+    return Prediction(
+        first_target=np.where(moves, target, -1),
+        gets_cheese=steps <= max_steps,
+        steps=np.where(steps < _NEVER, steps, -1),
+    )
 
 
-class _Legs:
-    """The rule's state for all levels at once; one :meth:`leg` per target reached."""
+_NEVER = np.iinfo(np.int64).max
 
-    def __init__(self, maps: _Maps, weights: np.ndarray, gamma: float, max_steps: int):
-        n = maps.cells.shape[0]
-        self.maps, self.weights, self.gamma, self.max_steps = maps, weights, gamma, max_steps
-        self.rows = np.arange(n)
-        self.source = np.full(n, len(FEATURE_NAMES))  # index into maps: the start
-        self.pos = maps.cells[:, -1]
-        self.seen = maps.view[self.rows, self.pos]
-        self.used = maps.cells[:, :-1] == self.pos[:, None]  # standing on it uses it up
-        self.steps = np.zeros(n, dtype=np.int64)
-        self.done = np.zeros(n, dtype=bool)
-        self.cheese = np.zeros(n, dtype=bool)
 
-    def discounted(self, dist: np.ndarray) -> np.ndarray:
-        return np.where(dist < UNREACHABLE, self.gamma ** np.minimum(dist, 10_000), 0.0)
+def _discount(dist: np.ndarray, gamma: float) -> np.ndarray:
+    return np.where(dist < UNREACHABLE, gamma ** np.minimum(dist, 10_000), 0.0)
 
-    def walk(self) -> Prediction:
-        first = self.leg()
-        for _ in range(len(FEATURE_NAMES)):
-            if self.done.all():
-                break
-            self.leg()
-        return Prediction(first, self.cheese, self.steps)
 
-    def leg(self) -> np.ndarray:
-        """One leg of every unfinished level; returns the target chosen (-1: none)."""
-        dist_here = self.maps.dist[self.rows, : len(FEATURE_NAMES), self.pos]
-        active = np.where(self.used, 0.0, self.weights)
-        active[:, CHEESE] *= self.seen
-        utility = np.maximum(np.einsum("nkj,nj->nk", self.maps.same, active), 0.0)
-        score = utility * self.discounted(dist_here)
-        target = score.argmax(axis=1)
-        stop = ~self.done & (score[self.rows, target] <= 0)
-        self.done |= stop
-        live = ~self.done
-        target = np.where(live, target, -1)
-        self.divert(target, utility, live)
-        self.arrive(target, dist_here, live & ~self.done)
-        return target
-
-    def route(self, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cells on some shortest route from here to the target, and distances from here.
-
-        Returns:
-            ``(n, cells)`` route mask and ``(n, cells)`` distances.
-        """
-        rows = self.rows
-        from_here = self.maps.dist[rows, self.source]
-        to_target = self.maps.dist[rows, target]
-        length = to_target[rows, self.pos]
-        on = (from_here + to_target == length[:, None]) & (from_here < UNREACHABLE)
-        return on, from_here
-
-    def divert(self, target: np.ndarray, utility: np.ndarray, live: np.ndarray) -> None:
-        """Levels whose route meets the cheese: it is on the route, or seen and worth more."""
-        maps, rows, t = self.maps, self.rows, np.maximum(target, 0)
-        route, from_here = self.route(t)
-        sighted = route & maps.view & live[:, None] & ~self.seen[:, None]
-        to_cheese = maps.dist[rows, CHEESE]
-        unused = np.where(self.used, 0.0, self.weights)
-        cheese_weight = np.maximum(np.einsum("nj,nj->n", maps.same[:, CHEESE], unused), 0.0)
-        cheese_value = cheese_weight[:, None] * self.discounted(to_cheese)
-        target_value = utility[rows, t][:, None] * self.discounted(maps.dist[rows, t])
-        at_target = maps.same[rows, t, CHEESE] > 0
-        wins = sighted & (cheese_value > target_value) & ~at_target[:, None]
-        walks_over = route[rows, maps.cells[:, CHEESE]] & live & ~at_target
-        wins[rows[walks_over], maps.cells[walks_over, CHEESE]] = True
-        diverted = wins.any(axis=1)
-        total = np.where(wins, from_here + to_cheese, np.iinfo(np.int64).max).min(axis=1)
-        self.finish(diverted, np.where(diverted, self.steps + total, self.steps))
-        self.seen |= sighted.any(axis=1)
-
-    def arrive(self, target: np.ndarray, dist_here: np.ndarray, live: np.ndarray) -> None:
-        """Levels that reach their target: use it up; reaching the cheese ends the episode."""
-        t = np.maximum(target, 0)
-        steps = self.steps + np.where(live, dist_here[self.rows, t], 0)
-        late = live & (steps > self.max_steps)
-        self.done |= late
-        arrived = live & ~late
-        self.steps = np.where(arrived, steps, self.steps)
-        self.used |= arrived[:, None] & (self.maps.same[self.rows, t] > 0)
-        self.pos = np.where(arrived, self.maps.cells[self.rows, t], self.pos)
-        self.source = np.where(arrived, t, self.source)
-        self.seen |= arrived & self.maps.view[self.rows, self.pos]
-        self.finish(arrived & (self.maps.same[self.rows, t, CHEESE] > 0), self.steps)
-
-    def finish(self, got: np.ndarray, steps: np.ndarray) -> None:
-        """Mark levels that reach the cheese (within the limit) as done."""
-        ok = got & (steps <= self.max_steps)
-        self.cheese |= ok
-        self.steps = np.where(ok, steps, self.steps)
-        self.done |= got
+def _steps_to_cheese(
+    maps: _Maps,
+    target: np.ndarray,
+    cheese_value: np.ndarray,
+    target_value: np.ndarray,
+    seen: np.ndarray,
+    gamma: float,
+) -> np.ndarray:
+    """Moves until the cheese on the way to ``target`` (``_NEVER``: it stops without it)."""
+    rows = np.arange(len(target))
+    from_start = maps.dist[:, -1]
+    to_target = maps.dist[rows, target]
+    to_cheese = maps.dist[:, CHEESE]
+    length = from_start[rows, maps.cells[rows, target]]
+    route = (from_start + to_target == length[:, None]) & (from_start < UNREACHABLE)
+    on_target = maps.same[rows, target, CHEESE] > 0
+    wins = route & maps.view & ~seen[:, None]
+    wins &= cheese_value[:, None] * _discount(to_cheese, gamma) > target_value[:, None] * _discount(
+        to_target, gamma
+    )
+    wins[rows, maps.cells[:, CHEESE]] |= route[rows, maps.cells[:, CHEESE]]
+    total = np.where(wins, from_start + to_cheese, _NEVER).min(axis=1)
+    return np.where(on_target, length, total)
 
 
 # --- the experiment -----------------------------------------------------------------------------
 
 
-def value_map(result: Result, index: int = 0, cheese_seen: bool = True) -> np.ndarray:
+def value_map(result: Result, index: int = 0) -> np.ndarray:
     """Value the learned objective gives every cell of one test level.
 
     Value iteration on the mesa-utility (each feature's cell worth its weight), the
@@ -349,27 +288,21 @@ def value_map(result: Result, index: int = 0, cheese_seen: bool = True) -> np.nd
     Args:
         result: A run.
         index: Which test level.
-        cheese_seen: Count the cheese (as once it is in sight).
 
     Returns:
         ``(size, size)`` values (walls 0).
     """
     levels = result.misgeneralization.test_levels
     index = _check_index(index, len(levels))
-    cells = feature_cells(levels[index])[0]
-    utility = np.zeros(levels.walls.shape[1:])
-    for k, (r, c) in enumerate(cells):
-        if k != CHEESE or cheese_seen:
-            utility[r, c] += result.weights[k]
-    gamma = result.config.training.gamma
-    return value_iteration(levels.walls[index][None], utility[None], gamma)[0]
+    agent = MesaOptimizer(result.weights, result.config.training.gamma)
+    return agent.value_map(levels.walls[index], feature_cells(levels[index])[0])
 
 
 def agent_path(result: Result, index: int = 0) -> np.ndarray:
     """The path the agent actually takes on one test level (runs it there, for display)."""
     levels = result.misgeneralization.test_levels
     index = _check_index(index, len(levels))
-    episodes = gm.play(result.config.training, result.weights, levels[index], record=True)
+    episodes = gm.play_levels(result.config.training, result.weights, levels[index], record=True)
     return episodes.paths[0][: int(episodes.steps[0]) + 1]
 
 
@@ -390,14 +323,10 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
         The run's result.
     """
     config = Config() if config is None else config
-    seed = check_seed(seed)
     training = config.training
-    train_levels, test_levels = gm.make_levels(training, seed)
-    weights, history = gm.train_mesa_objective(
-        training, train_levels, np.random.default_rng([seed, 1])
-    )
-    train_eps = gm.play(training, weights, train_levels)
-    test_eps = gm.play(training, weights, test_levels)
+    trained = gm.run(training, check_seed(seed))
+    weights, test_levels = trained.weights, trained.test_levels
+    test_eps = gm.play_levels(training, weights, test_levels)
     rule = predict(
         weights,
         test_levels,
@@ -407,23 +336,14 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
     )
     return Result(
         config=config,
-        seed=seed,
-        mesa_objective=objective_dict(weights),
-        train_true_goal_rate=float(train_eps.reached_cheese.mean()),
-        predicted=_predictions(weights, train_eps.reached_cheese.mean(), rule, len(test_levels)),
+        seed=trained.seed,
+        mesa_objective=trained.mesa_objective,
+        train_true_goal_rate=trained.train.true_goal_rate,
+        predicted=_predictions(weights, trained.train.true_goal_rate, rule, len(test_levels)),
         first_target=_canonical(rule.first_target, test_levels),
         actual=test_eps.reached_cheese,
         actual_first_target=_feature_index(test_eps.mesa_goal, test_levels),
-        misgeneralization=gm.Result(
-            config=training,
-            seed=seed,
-            mesa_objective=objective_dict(weights),
-            train=gm.Outcome.of(train_eps),
-            test=gm.Outcome.of(test_eps),
-            history=history,
-            train_levels=train_levels,
-            test_levels=test_levels,
-        ),
+        misgeneralization=trained,
     )
 
 
@@ -466,8 +386,8 @@ def sweep(
     Returns:
         The results, in the order of the loops.
     """
-    base = Config() if config is None else config
-    return [run(dataclasses.replace(base, alpha=a), s) for a in alphas for s in seeds]
+    base = (Config() if config is None else config).training
+    return [run(Config(dataclasses.replace(base, alpha=a)), s) for a in alphas for s in seeds]
 
 
 def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:

@@ -34,7 +34,7 @@ from mesatoys.agents.collector import (
     CollectorTables,
     simulate,
 )
-from mesatoys.agents.rollout import DEFAULT_GAMMA
+from mesatoys.agents.planner import DEFAULT_GAMMA
 from mesatoys.checks import check_count, check_fraction, check_seed
 from mesatoys.envs.keys_chests import KeyChestLevels, generate_levels, split_counts
 from mesatoys.envs.maze import check_size

@@ -1,9 +1,11 @@
 """An ipywidgets explorer of the goal-misgeneralization toy.
 
 Pick how many training levels had the cheese away from the corner (alpha), a seed,
-how far the agent can see the cheese, and a level; the explorer shows the learned
+whether the outer optimizer has its simplicity bias (the inductive bias that breaks
+the tie between cheese and corner), and a level; the explorer shows the learned
 agent's path on that level, its learned mesa-objective, and its rates on the test
-levels. Each (alpha, seed, radius) combination is trained once, on first visit, and
+levels beside the matched control (the intended goal with the same planner and
+sight). Each (alpha, seed, bias) combination is trained once, on first visit, and
 cached; every later redraw only replays one level and redraws one figure.
 
 The pictures are plain :class:`matplotlib.figure.Figure` objects rendered to PNG
@@ -32,7 +34,6 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from mesatoys.envs.features import check_radius
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import (
@@ -47,23 +48,16 @@ from mesatoys.viz.maze_plots import (
 )
 from mesatoys.viz.palette import color
 
-RADIUS_CHOICES: tuple[int | None, ...] = (1, 2, 3, None)
 _UNSET: Any = object()
-
-
-def radius_label(radius: int | None) -> str:
-    """``1 -> 'within 1 cell'``, ``None -> 'always visible'``."""
-    if radius is None:
-        return "always visible"
-    return f"within {radius} cell{'s' if radius != 1 else ''}"
+BIAS_LABELS = {True: "simplicity bias on", False: "no simplicity bias"}
 
 
 class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
-    """Browse learned agents and their paths across alpha, seed, view radius and level.
+    """Browse learned agents and their paths across alpha, seed, simplicity bias and level.
 
     Args:
-        config: Base settings (defaults: :class:`gm.Config`); ``alpha`` and
-            ``cheese_radius`` are replaced by the explorer's choices.
+        config: Base settings (defaults: :class:`gm.Config`); ``alpha`` is replaced by
+            the explorer's choice, and "bias off" uses ``config.without_bias()``.
         alphas: The alpha values the slider offers (each in [0, 1], no repeats).
         seeds: The seeds the dropdown offers (non-negative integers, no repeats).
         n_test_levels: Test levels per run (replaces ``config.n_test_levels``).
@@ -84,7 +78,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
     def __init__(
         self,
         config: gm.Config | None = None,
-        alphas: Sequence[float] = (0.0, 0.03, 0.1, 0.3, 1.0),
+        alphas: Sequence[float] = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0),
         seeds: Iterable[int] = range(3),
         n_test_levels: int = 200,
         *,
@@ -98,15 +92,11 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         self.config = dataclasses.replace(base, n_test_levels=n_test_levels)
         self.alphas = _check_alphas(alphas)
         self.seeds = _check_seeds(seeds)
-        self.radii = _radius_choices(self.config.cheese_radius)
-        self._cache: dict[tuple[float, int, int | None], gm.Result] = {}
+        self._cache: dict[tuple[float, int, bool], gm.Result] = {}
+        self._controls_cache: dict[tuple[float, int, bool], gm.Outcome] = {}
         for result in results:
             self.add_result(result)
-        self.alpha, self.seed, self.radius = (
-            self.alphas[0],
-            self.seeds[0],
-            self.config.cheese_radius,
-        )
+        self.alpha, self.seed, self.bias = self.alphas[0], self.seeds[0], True
         self.split, self.level = "test", 0
         self.redraws = 0
         self._build_figure()
@@ -120,39 +110,50 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
 
         Raises:
             ValueError: If the run's settings are not the explorer's base settings with
-                one of its alphas, seeds and radii.
+                one of its alphas and seeds, with or without the bias.
         """
-        key = (result.config.alpha, result.seed, result.config.cheese_radius)
-        expected = self._config_for(result.config.alpha, result.config.cheese_radius)
-        if result.config != expected:
+        bias = result.config.has_bias or not self.config.has_bias
+        key = (result.config.alpha, result.seed, bias)
+        if result.config != self._config_for(result.config.alpha, bias):
             raise ValueError(
                 "results must be runs of the explorer's settings (same config apart from "
-                f"alpha and cheese_radius, n_test_levels={self.config.n_test_levels}); "
+                f"alpha and the simplicity bias, n_test_levels={self.config.n_test_levels}); "
                 f"got {result.config}"
             )
-        if key[0] not in self.alphas or key[1] not in self.seeds or key[2] not in self.radii:
+        if key[0] not in self.alphas or key[1] not in self.seeds:
             raise ValueError(
-                f"results must use alphas from {list(self.alphas)}, seeds from "
-                f"{list(self.seeds)} and radii from {list(self.radii)}; "
-                f"got alpha={key[0]}, seed={key[1]}, cheese_radius={key[2]}"
+                f"results must use alphas from {list(self.alphas)} and seeds from "
+                f"{list(self.seeds)}; got alpha={key[0]}, seed={key[1]}"
             )
         self._cache[key] = result
 
-    def _config_for(self, alpha: float, radius: int | None) -> gm.Config:
-        return dataclasses.replace(self.config, alpha=alpha, cheese_radius=radius)
+    def _config_for(self, alpha: float, bias: bool) -> gm.Config:
+        config = dataclasses.replace(self.config, alpha=alpha)
+        return config if bias else config.without_bias()
 
     @property
     def result(self) -> gm.Result:
         """The run shown now (trained and cached on first use)."""
-        key = (self.alpha, self.seed, self.radius)
+        key = (self.alpha, self.seed, self.bias)
         if key not in self._cache:
             self._status.value = (
                 f"<i>Training the agent for α = {self.alpha:g}, seed {self.seed}, "
-                f"cheese {radius_label(self.radius)}… (about a second, once)</i>"
+                f"{BIAS_LABELS[self.bias]}… (about a second, once)</i>"
             )
-            self._cache[key] = gm.run(self._config_for(self.alpha, self.radius), self.seed)
+            self._cache[key] = gm.run(self._config_for(self.alpha, self.bias), self.seed)
         self._status.value = ""
         return self._cache[key]
+
+    @property
+    def control(self) -> gm.Outcome:
+        """The intended goal's rates on the shown run's test levels (computed once per run)."""
+        key = (self.alpha, self.seed, self.bias)
+        if key not in self._controls_cache:
+            result = self.result
+            self._controls_cache[key] = gm.evaluate(
+                result.config, gm.ALIGNED_OBJECTIVE, result.test_levels
+            )
+        return self._controls_cache[key]
 
     def n_levels(self, split: str | None = None) -> int:
         """Number of levels in a split (default: the split shown)."""
@@ -165,7 +166,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         seed: int = _UNSET,
         level: int = _UNSET,
         split: str = _UNSET,
-        radius: int | None = _UNSET,
+        bias: bool = _UNSET,
     ) -> None:
         """Change any of the choices, then redraw once.
 
@@ -175,7 +176,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
             level: Level index in ``[0, n_levels(split))``. If omitted while the split
                 changes, the level is kept when it exists in the new split, else 0.
             split: ``"train"`` or ``"test"``.
-            radius: One of :attr:`radii` (``None``: cheese always visible).
+            bias: Whether the outer optimizer has its simplicity bias.
 
         Raises:
             ValueError: Naming the argument and what is allowed; nothing changes.
@@ -184,7 +185,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
             "alpha": self.alpha if alpha is _UNSET else self._check_alpha(alpha),
             "seed": self.seed if seed is _UNSET else self._check_seed(seed),
             "split": self.split if split is _UNSET else _check_split(split),
-            "radius": self.radius if radius is _UNSET else self._check_radius(radius),
+            "bias": self.bias if bias is _UNSET else _check_bias(bias),
         }
         if level is _UNSET:
             level = self.level if self.level < self.n_levels(new["split"]) else 0
@@ -206,16 +207,6 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         if not ok or int(seed) not in self.seeds:
             raise ValueError(f"seed must be one of {list(self.seeds)}, got {seed!r}")
         return int(seed)
-
-    def _check_radius(self, radius: object) -> int | None:
-        ok = radius is None or (
-            isinstance(radius, (int, np.integer)) and not isinstance(radius, bool)
-        )
-        if not ok or radius not in self.radii:
-            raise ValueError(
-                f"radius must be one of {list(self.radii)} (None: always visible), got {radius!r}"
-            )
-        return None if radius is None else int(radius)
 
     def _check_level(self, level: object, split: str) -> int:
         n = self.n_levels(split)
@@ -241,11 +232,14 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
                 layout=w.Layout(width="480px"),
             ),
             "seed": w.Dropdown(options=list(self.seeds), description="seed", style=style),
-            # Dropdown values are indices into self.radii: ipywidgets reads None as "no choice".
-            "radius": w.Dropdown(
-                options=[(radius_label(r), i) for i, r in enumerate(self.radii)],
-                description="cheese seen",
-                style=style,
+            "bias": w.ToggleButtons(
+                options=[("on", True), ("off (control)", False)],
+                description="simplicity bias",
+                tooltips=[
+                    "the outer optimizer prefers caring about a fixed place to a moving object",
+                    "no preference: the tie between cheese and corner is left to chance",
+                ],
+                style={**style, "button_width": "110px"},
             ),
             "split": w.ToggleButtons(
                 options=[("test levels", "test"), ("training levels", "train")],
@@ -265,7 +259,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         self.widget = w.VBox(
             [
                 w.HBox([c["alpha"], c["seed"]]),
-                w.HBox([c["radius"], c["split"]]),
+                w.HBox([c["bias"], c["split"]]),
                 c["level"],
                 self._status,
                 w.HBox(
@@ -284,16 +278,14 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         with self._quietly():
             c = self._controls
             c["level"].max = self.n_levels() - 1
-            for name in ("alpha", "seed", "split", "level"):
+            for name in ("alpha", "seed", "bias", "split", "level"):
                 c[name].value = getattr(self, name)
-            c["radius"].value = self.radii.index(self.radius)
 
     def _on_widget(self, change: dict) -> None:
         name = self._changed_control(change)
         if name is None:
             return
-        value = self.radii[change["new"]] if name == "radius" else change["new"]
-        self.set(**{name: value})
+        self.set(**{name: change["new"]})
 
     # --- drawing -------------------------------------------------------------------------------
 
@@ -302,13 +294,13 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         self._maze_ax = self.figure.add_axes((0.02, 0.01, 0.96, 0.88))
         self.objective_figure = Figure(figsize=(5.0, 2.9))
         self._bars_ax = self.objective_figure.add_axes((0.34, 0.17, 0.62, 0.65))
-        self._objective_png: dict[tuple[float, int, int | None], bytes] = {}
+        self._objective_png: dict[tuple[float, int, bool], bytes] = {}
 
     def _redraw(self) -> None:
         result = self.result
         levels = result.test_levels if self.split == "test" else result.train_levels
         level = levels[self.level]
-        episodes = gm.play(result.config, result.weights, level, record=True)
+        episodes = gm.play_levels(result.config, result.weights, level, record=True)
         outcome = outcome_text(episodes, level)
         draw_maze(
             self._maze_ax,
@@ -316,20 +308,20 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
             level.start[0],
             level.cheese[0],
             episodes.paths[0],
-            cheese_radius=self.radius,
+            cheese_radius=result.config.cheese_radius,
             title=f"{SPLIT_NAMES[self.split]} {self.level}:\n{outcome}",
             legend=False,  # a legend costs ~50 ms a redraw; an HTML legend sits beside it
         )
         self._view = {"level": level, "episodes": episodes, "outcome": outcome, "result": result}
         self._maze_image.value = render_png(self.figure, dpi=80)
         self._objective_image.value = self._objective_picture(result)
-        self._rates.value = html.escape(_rates_text(result)).replace("\n", "<br>")
-        self._legend.value = legend_html(self.radius is not None)
+        self._rates.value = html.escape(self._rates_text()).replace("\n", "<br>")
+        self._legend.value = legend_html(result.config.cheese_radius is not None)
         self.redraws += 1
 
     def _objective_picture(self, result: gm.Result) -> bytes:
-        """PNG of the mesa-objective bars; drawn once per (alpha, seed, radius)."""
-        key = (self.alpha, self.seed, self.radius)
+        """PNG of the mesa-objective bars; drawn once per (alpha, seed, bias)."""
+        key = (self.alpha, self.seed, self.bias)
         if key not in self._objective_png:
             top = max(result.mesa_objective, key=result.mesa_objective.get)
             title = f"Learned mesa-objective\n(largest weight: {FEATURE_LABELS[top]})"
@@ -337,6 +329,16 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
             objective_bar_chart(self._bars_ax, result.mesa_objective, title=title, span=2.0)
             self._objective_png[key] = render_png(self.objective_figure, dpi=80)
         return self._objective_png[key]
+
+    def _rates_text(self) -> str:
+        test, train, control = self.result.test, self.result.train, self.control
+        return (
+            f"On {test.n_levels} test levels (cheese in view from the start): cheese "
+            f"{pct(test.true_goal_rate)}, corner instead {pct(test.proxy_rate)}.\n"
+            f"Intended goal {{cheese: 1}}, same planner and sight: cheese "
+            f"{pct(control.true_goal_rate)}.\n"
+            f"On {train.n_levels} training levels: cheese {pct(train.true_goal_rate)}."
+        )
 
     def text_summary(self) -> str:
         """Plain-text description of the current view (a fallback for widget-less readers)."""
@@ -347,11 +349,11 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         return "\n".join(
             [
                 f"Goal-misgeneralization explorer: α = {self.alpha:g}, seed {self.seed}, "
-                f"cheese {radius_label(self.radius)}.",
+                f"{BIAS_LABELS[self.bias]}.",
                 f"{SPLIT_NAMES[self.split]} {self.level} (of 0-{self.n_levels() - 1}): the agent "
                 f"{view['outcome']} ({moves} move{'s' if moves != 1 else ''}).",
                 f"Learned mesa-objective: {weights}.",
-                _rates_text(result).replace("\n", " "),
+                self._rates_text().replace("\n", " "),
                 "",
                 level_ascii(level.walls[0], level.start[0], level.cheese[0], episodes.paths[0]),
                 "Key: # wall, . floor, S start, C cheese, T top-right corner, "
@@ -380,15 +382,6 @@ def legend_html(view_area: bool) -> str:
     return f"<div style='font-size:90%'>Key: {cells}</div>"
 
 
-def _rates_text(result: gm.Result) -> str:
-    test, train = result.test, result.train
-    return (
-        f"On {test.n_levels} test levels: cheese {pct(test.true_goal_rate)}, "
-        f"corner instead {pct(test.proxy_rate)}.\n"
-        f"On {train.n_levels} training levels: cheese {pct(train.true_goal_rate)}."
-    )
-
-
 def _check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
     try:
         values = tuple(float(a) for a in alphas)
@@ -415,8 +408,7 @@ def _check_split(split: object) -> str:
     return str(split)
 
 
-def _radius_choices(configured: int | None) -> tuple[int | None, ...]:
-    configured = check_radius(configured)
-    if configured in RADIUS_CHOICES:
-        return RADIUS_CHOICES
-    return tuple(sorted({configured, *(r for r in RADIUS_CHOICES if r is not None)})) + (None,)
+def _check_bias(bias: object) -> bool:
+    if not isinstance(bias, (bool, np.bool_)):
+        raise ValueError(f"bias must be True or False, got {bias!r}")
+    return bool(bias)

@@ -105,7 +105,7 @@ def objective_figure(results: interp.Result | Sequence[interp.Result]) -> Figure
         ValueError: On no runs or runs with different ``alpha``.
     """
     runs = _runs(results, interp.Result)
-    alphas = {r.config.alpha for r in runs}
+    alphas = {r.config.training.alpha for r in runs}
     if len(alphas) != 1:
         raise ValueError(f"results must share one alpha, got {sorted(alphas)}")
     fig = Figure(figsize=(10.0, 3.8), layout="constrained")
@@ -166,7 +166,7 @@ def _objective_title(runs: Sequence[interp.Result]) -> str:
     return (
         f"Reading the weights predicts {s['rule']['mean']:.0%} of test outcomes; "
         f"training behaviour predicts {s['behaviour']['mean']:.0%} "
-        f"(α = {runs[0].config.alpha:g}, {seeds})"
+        f"(α = {runs[0].config.training.alpha:g}, {seeds})"
     )
 
 
@@ -179,7 +179,8 @@ def accuracy_table(results: interp.Result | Sequence[interp.Result]) -> str:
     lines = [head]
     for r in runs:
         acc = "".join(f"{r.accuracy[k]:>12.1%}" for k in interp.PREDICTORS)
-        lines.append(f"{r.config.alpha:>5g} {r.seed:>4} {r.test_true_goal_rate:>7.1%}" + acc)
+        alpha = r.config.training.alpha
+        lines.append(f"{alpha:>5g} {r.seed:>4} {r.test_true_goal_rate:>7.1%}" + acc)
     return "\n".join(lines)
 
 
@@ -190,19 +191,17 @@ def _outcome(got: bool) -> str:
     return "gets the cheese" if got else "misses the cheese"
 
 
-def value_map_figure(result: interp.Result, index: int = 0, cheese_seen: bool = True) -> Figure:
+def value_map_figure(result: interp.Result, index: int = 0) -> Figure:
     """The value the learned objective gives each cell of one test level, with the agent's path.
 
     Args:
         result: A run.
         index: Which test level.
-        cheese_seen: Value the cheese (as once it is in sight); False shows what the
-            agent plans by before it has seen it.
 
     Returns:
         The figure.
     """
-    values = interp.value_map(result, index, cheese_seen)
+    values = interp.value_map(result, index)
     levels = result.misgeneralization.test_levels
     walls = levels.walls[index]
     fig = Figure(figsize=(5.6, 5.2), layout="constrained")

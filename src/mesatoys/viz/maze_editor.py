@@ -1,23 +1,21 @@
-"""Pick or draw a maze, and watch a searching agent and a lookup table play it.
+"""Pick or draw a maze, and watch a searching agent and a reactive network play it.
 
 The figures and the widget of notebook 02 ("when is a learned model an optimizer?").
-Two agents are trained on the same levels with the same reward
-(:func:`mesatoys.experiments.goal_misgeneralization.train_agents`): the planner, whose
-mesa-objective is learned and which searches the maze in front of it at every step,
-and a reactive lookup table, which stores a move for each situation it met in
-training. :class:`MazeEditor` lets a student pick a named maze or draw one in ASCII
-art and shows both agents' paths side by side, each with a one-line verdict. Bad art
-gets a message in the widget, never a traceback.
+Both agents come from one :func:`mesatoys.experiments.layout_shift.run`: the planner,
+whose mesa-objective is learned and which searches the maze in front of it at every
+step, and a reactive network fitted to the shortest-route moves of the same training
+mazes, which maps what it sees to a move in one forward pass. :class:`MazeEditor` lets
+a student pick a named maze or draw one in ASCII art and shows both agents' paths side
+by side, each with a one-line verdict. Bad art gets a message in the widget, never a
+traceback.
 
-The agents are trained once, by the caller; a redraw only replays one maze and
-renders one figure. The lookup table breaks ties between equally valued moves at
-random ("coin flips"); the editor uses a fixed stream of coin flips, so the same maze
-replays the same way until the student asks for new ones.
+The agents are trained once, by the caller; a redraw only replays one maze and renders
+one figure. Both agents are deterministic: the same maze always plays the same way.
 
 Example:
-    >>> from mesatoys.experiments import goal_misgeneralization as gm
-    >>> agents = gm.train_agents(gm.Config(n_test_levels=20), seed=0, n_levels=1)
-    >>> editor = MazeEditor(agents)
+    >>> from mesatoys.experiments import layout_shift as ls
+    >>> result = ls.run(ls.Config(n_train_levels=1, n_new_levels=20), seed=0)
+    >>> editor = MazeEditor(result)
     >>> editor.select("corridor")
     >>> editor.error is None, bool(editor.match.planner.reached_cheese[0])
     (True, True)
@@ -41,12 +39,13 @@ from mesatoys.envs.features import corner_cells
 from mesatoys.envs.hand_mazes import ALLOWED, HAND_MAZES, maze_art, parse_maze
 from mesatoys.envs.maze import LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.experiments import layout_shift as ls
 from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import draw_maze, level_ascii, pct, render_png
 from mesatoys.viz.palette import OKABE_ITO, color
 
 TRAINING_MAZE = "their training maze"
-AGENT_LABELS = {"planner": "Planner (searches)", "reactive": "Lookup table (no search)"}
+AGENT_LABELS = {"planner": "Planner (searches)", "reactive": "Reactive network (no search)"}
 AGENT_COLORS = {"planner": OKABE_ITO["blue"], "reactive": OKABE_ITO["vermillion"]}
 EDITED = "your maze"
 
@@ -62,23 +61,23 @@ class Match:
         name: What the maze is called (for titles).
         level: The maze (a batch of one).
         planner: The planner's recorded episode.
-        reactive: The lookup table's recorded episode, with its coin flips.
+        reactive: The reactive network's recorded episode.
+        reactive_last_move: The network's chosen action (0 stay, 1 up, 2 right, 3 down,
+            4 left) where its episode ended.
         shortest: Length of the shortest route from the start to the cheese.
+        limit: The episode step limit.
     """
 
     name: str
     level: LevelBatch
     planner: Episodes
-    reactive: gm.ReactiveTrace
+    reactive: Episodes
+    reactive_last_move: int
     shortest: int
-
-    @property
-    def coin_flips(self) -> int:
-        """Moves the lookup table chose at random (its table had no single best move)."""
-        return int(self.reactive.moves[0] - self.reactive.decided[0].sum())
+    limit: int
 
 
-def check_for_agents(agents: gm.TrainedAgents, level: LevelBatch) -> None:
+def check_for_agents(result: ls.Result, level: LevelBatch) -> None:
     """Check that a maze suits the trained agents.
 
     Raises:
@@ -86,14 +85,14 @@ def check_for_agents(agents: gm.TrainedAgents, level: LevelBatch) -> None:
             top-right corner (where training put the cheese, and a cell the
             planner's learned objective names) is a wall.
     """
-    size = agents.config.size
+    size = result.planner_config.size
     if not isinstance(level, LevelBatch) or len(level) != 1 or level.size != size:
         got = (
             f"{len(level)} maze(s) of size {level.size}" if isinstance(level, LevelBatch) else level
         )
         raise ValueError(
             f"level must be one {size} x {size} maze (the size both agents were trained on: "
-            f"the lookup table has one entry per cell of that grid), got {got!r}"
+            f"the reactive network has one input per cell of that grid), got {got!r}"
         )
     row, col = corner_cells(size)[0]
     if level.walls[0, row, col]:
@@ -103,39 +102,41 @@ def check_for_agents(agents: gm.TrainedAgents, level: LevelBatch) -> None:
         )
 
 
-def parse_for_agents(agents: gm.TrainedAgents, art: str) -> LevelBatch:
+def parse_for_agents(result: ls.Result, art: str) -> LevelBatch:
     """Parse ASCII art into a maze the agents can play.
 
     Raises:
         ValueError: From :func:`mesatoys.envs.hand_mazes.parse_maze` (bad art) or
             :func:`check_for_agents` (a maze these agents cannot play).
     """
-    level = parse_maze(art, size=agents.config.size)
-    check_for_agents(agents, level)
+    level = parse_maze(art, size=result.planner_config.size)
+    check_for_agents(result, level)
     return level
 
 
-def play_match(
-    agents: gm.TrainedAgents, level: LevelBatch, name: str = "", coin_seed: int = 0
-) -> Match:
+def play_match(result: ls.Result, level: LevelBatch, name: str = "") -> Match:
     """Let both agents play one maze.
 
     Args:
-        agents: The trained planner and lookup table.
+        result: The run whose planner and reactive network play.
         level: One maze of the agents' size.
         name: A name for titles.
-        coin_seed: Seed of the lookup table's tie-breaking coin flips.
 
     Returns:
         Both episodes and the shortest route's length.
     """
-    check_for_agents(agents, level)
-    config = agents.config
-    planner = gm.play(config, agents.planner.weights, level, record=True)
-    rng = np.random.default_rng(gm.check_seed(coin_seed))
-    reactive = gm.trace_reactive(agents.reactive, level, config.episode_limit, rng)
+    check_for_agents(result, level)
+    limit = result.episode_limit
+    planner = gm.play_levels(result.planner_config, result.planner_objective, level, record=True)
+    reactive = result.policy.play(level, limit, record=True)
+    row, col = reactive.final_pos[0]
+    last = int(result.policy.logits(level, np.array([row * level.size + col])).argmax())
     shortest = int(distance_maps(level.walls, level.cheese)[0][tuple(level.start[0])])
-    return Match(name, level, planner, reactive, shortest)
+    return Match(name, level, planner, reactive, last, shortest, limit)
+
+
+def _on_corner(episodes: Episodes, level: LevelBatch) -> bool:
+    return bool((episodes.final_pos[0] == corner_cells(level.size)[0]).all())
 
 
 def planner_verdict(match: Match, sep: str = "; ") -> str:
@@ -143,7 +144,7 @@ def planner_verdict(match: Match, sep: str = "; ") -> str:
     episodes, moves = match.planner, int(match.planner.steps[0])
     if episodes.reached_cheese[0]:
         parts = (f"reached the cheese in {moves} moves", f"shortest possible: {match.shortest}")
-    elif (episodes.final_pos[0] == corner_cells(match.level.size)[0]).all():
+    elif _on_corner(episodes, match.level):
         parts = (f"walked to the top-right corner in {moves} moves", "stopped there: no cheese")
     else:
         row, col = episodes.final_pos[0]
@@ -151,23 +152,60 @@ def planner_verdict(match: Match, sep: str = "; ") -> str:
     return sep.join(parts)
 
 
+def reactive_how(match: Match) -> str:
+    """How the reactive network's episode ended: ``"cheese"``, ``"stuck"`` or ``"loop"``.
+
+    ``"stuck"``: its move where it ended leaves it in place (it stays, or walks into a
+    wall), and it will see the same maze again, so it makes that move for ever.
+    ``"loop"``: it was still moving at the step limit, round a cycle of cells it keeps
+    revisiting (its moves depend only on its cell, so a revisited cell repeats) or, if
+    it never revisited one, on a route longer than the limit.
+    """
+    if match.reactive.reached_cheese[0]:
+        return "cheese"
+    return "loop" if int(match.reactive.steps[0]) >= match.limit else "stuck"
+
+
 def reactive_verdict(match: Match, sep: str = "; ") -> str:
-    """What the lookup table did and how many of its moves were coin flips, joined by ``sep``."""
-    moves, flips = int(match.reactive.moves[0]), match.coin_flips
-    how = "every move from its table" if flips == 0 else f"{flips} of {moves} moves coin flips"
-    got = match.reactive.episodes.reached_cheese[0]
-    return sep.join((f"{'reached' if got else 'missed'} the cheese in {moves} moves", how))
+    """What the reactive network did, in two short parts joined by ``sep``."""
+    moves, how = int(match.reactive.steps[0]), reactive_how(match)
+    if how == "cheese":
+        return sep.join(
+            (f"reached the cheese in {moves} moves", f"shortest possible: {match.shortest}")
+        )
+    if how == "stuck" and _on_corner(match.reactive, match.level):
+        return sep.join(
+            (f"walked to the top-right corner in {moves} moves", "stuck there: no cheese")
+        )
+    if how == "stuck":
+        row, col = match.reactive.final_pos[0]
+        why = "it chose to stay" if match.reactive_last_move == 0 else "its move walks into a wall"
+        return sep.join(
+            (f"stuck at (row {row}, column {col}) after {moves} moves", f"{why}: no cheese")
+        )
+    path = match.reactive.paths[0]
+    revisits = len(path) - len({tuple(c) for c in path})
+    where = "going round in a loop" if revisits else "still walking"
+    return sep.join((f"{where} at the limit of {moves} moves", "no cheese"))
 
 
 def _who(match: Match) -> str:
     planner = bool(match.planner.reached_cheese[0])
-    table = bool(match.reactive.episodes.reached_cheese[0])
-    if planner and table:
+    network = bool(match.reactive.reached_cheese[0])
+    if planner and network:
         return "both reached the cheese"
-    if planner or table:
-        return f"only the {'planner' if planner else 'lookup table'} reached the cheese"
-    corner = bool(match.planner.reached_corner[0])
-    return "neither reached the cheese" + (" (the planner went to the corner)" if corner else "")
+    if planner or network:
+        return f"only the {'planner' if planner else 'reactive network'} reached the cheese"
+    went = [
+        name
+        for name, episodes in (
+            ("the planner", match.planner),
+            ("the reactive network", match.reactive),
+        )
+        if _on_corner(episodes, match.level)
+    ]
+    corner = {0: "", 1: f" ({went[0]} went to the corner)", 2: " (both went to the corner)"}
+    return "neither reached the cheese" + corner[len(went)]
 
 
 def match_title(matches: Sequence[Match], sep: str = "; ") -> str:
@@ -179,10 +217,10 @@ def match_title(matches: Sequence[Match], sep: str = "; ") -> str:
 
 
 def draw_match(axes: Sequence[Axes], match: Match, with_name: bool = True) -> None:
-    """Draw one maze twice: the planner's path (left) and the lookup table's (right)."""
+    """Draw one maze twice: the planner's path (left) and the reactive network's (right)."""
     level = match.level
     verdicts = {"planner": planner_verdict(match, "\n"), "reactive": reactive_verdict(match, "\n")}
-    paths = {"planner": match.planner.paths[0], "reactive": match.reactive.episodes.paths[0]}
+    paths = {"planner": match.planner.paths[0], "reactive": match.reactive.paths[0]}
     for ax, agent in zip(axes, ("planner", "reactive"), strict=True):
         head = f"{match.name}: {AGENT_LABELS[agent]}" if with_name else AGENT_LABELS[agent]
         draw_maze(
@@ -198,7 +236,7 @@ def draw_match(axes: Sequence[Axes], match: Match, with_name: bool = True) -> No
 
 
 def matches_figure(matches: Sequence[Match], title: str | None = None) -> Figure:
-    """Several mazes, one row each: the planner's path beside the lookup table's.
+    """Several mazes, one row each: the planner's path beside the reactive network's.
 
     Args:
         matches: From :func:`play_match`.
@@ -219,9 +257,7 @@ def matches_figure(matches: Sequence[Match], title: str | None = None) -> Figure
     return fig
 
 
-def side_by_side(
-    agents: gm.TrainedAgents, mazes: Mapping[str, LevelBatch | str], coin_seed: int = 0
-) -> Figure:
+def side_by_side(result: ls.Result, mazes: Mapping[str, LevelBatch | str]) -> Figure:
     """Play named mazes (levels or ASCII art) with both agents and draw them, one row each.
 
     Raises:
@@ -229,49 +265,45 @@ def side_by_side(
     """
     matches = []
     for name, maze in mazes.items():
-        level = parse_for_agents(agents, maze) if isinstance(maze, str) else maze
-        matches.append(play_match(agents, level, name, coin_seed))
+        level = parse_for_agents(result, maze) if isinstance(maze, str) else maze
+        matches.append(play_match(result, level, name))
     return matches_figure(matches)
 
 
-def capability_figure(
-    comparisons: Mapping[str, gm.CapabilityComparison], random_walk: float | None = None
-) -> Figure:
+def capability_figure(results: Mapping[str, ls.Result], random_walk: bool = True) -> Figure:
     """Cheese rates of both agents on their training mazes and on new mazes.
 
     Args:
-        comparisons: ``{label: comparison}``, one panel each (e.g. per training set).
-        random_walk: Cheese rate of random moves on the same new mazes, drawn as a
-            dashed line; None draws none.
+        results: ``{label: result}``, one panel each (e.g. per training-set size).
+        random_walk: Draw each panel's chance level (random moves on its new mazes) as
+            a dashed line.
 
     Returns:
         The figure; its title states the rates on new mazes.
     """
-    if not comparisons:
-        raise ValueError("comparisons must hold at least one CapabilityComparison")
-    fig = Figure(figsize=(4.2 * len(comparisons) + 0.6, 4.3), layout="constrained")
-    axes = fig.subplots(1, len(comparisons), sharey=True, squeeze=False)[0]
-    for ax, (label, comparison) in zip(axes, comparisons.items(), strict=True):
-        _capability_panel(ax, comparison, random_walk)
+    if not results:
+        raise ValueError("results must hold at least one layout_shift.Result")
+    fig = Figure(figsize=(4.2 * len(results) + 0.6, 4.3), layout="constrained")
+    axes = fig.subplots(1, len(results), sharey=True, squeeze=False)[0]
+    for ax, (label, result) in zip(axes, results.items(), strict=True):
+        _capability_panel(ax, result, random_walk)
         ax.set_title(f"Both trained on {label}", fontsize=10)
     axes[0].set_ylabel("fraction of mazes where it reached the cheese")
     handles = [
         Patch(facecolor="white", edgecolor="black", label="its training mazes"),
         Patch(facecolor="white", edgecolor="black", hatch="///", label="new mazes"),
     ]
-    if random_walk is not None:
+    if random_walk:
         handles.append(Line2D([], [], color="black", ls="--", label="random moves, new mazes"))
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
-    fig.suptitle(_capability_title(comparisons, random_walk))
+    fig.suptitle(_capability_title(results, random_walk))
     return fig
 
 
-def _capability_panel(
-    ax: Axes, comparison: gm.CapabilityComparison, random_walk: float | None
-) -> None:
+def _capability_panel(ax: Axes, result: ls.Result, random_walk: bool) -> None:
     values = {
-        "planner": (comparison.planner_train, comparison.planner_new_layouts),
-        "reactive": (comparison.reactive_train, comparison.reactive_new_layouts),
+        "planner": (result.planner_train, result.planner_new_layouts),
+        "reactive": (result.reactive_train, result.reactive_new_layouts),
     }
     for x, (agent, (train, new)) in enumerate(values.items()):
         for offset, value, hatch in ((-0.2, train, ""), (0.2, new, "///")):
@@ -283,21 +315,19 @@ def _capability_panel(
                 pct(value), (x + offset, value), xytext=(0, 3), textcoords="offset points",
                 ha="center", fontsize=9,
             )  # fmt: skip
-    if random_walk is not None:
-        ax.axhline(random_walk, color="black", ls="--", lw=1.2)
+    if random_walk:
+        ax.axhline(result.random_new_layouts, color="black", ls="--", lw=1.2)
     ax.set_xticks([0, 1], [AGENT_LABELS["planner"], AGENT_LABELS["reactive"]])
     ax.set_ylim(0, 1.1)
 
 
-def _capability_title(
-    comparisons: Mapping[str, gm.CapabilityComparison], random_walk: float | None
-) -> str:
-    planner = _span([c.planner_new_layouts for c in comparisons.values()])
-    table = _span([c.reactive_new_layouts for c in comparisons.values()])
-    chance = "" if random_walk is None else f" (random moves: {pct(random_walk)})"
+def _capability_title(results: Mapping[str, ls.Result], random_walk: bool) -> str:
+    planner = _span([r.planner_new_layouts for r in results.values()])
+    network = _span([r.reactive_new_layouts for r in results.values()])
+    chance = _span([r.random_new_layouts for r in results.values()])
     return (
         f"On new mazes the planner reached the cheese in {planner} of them,\n"
-        f"the lookup table in {table}{chance}"
+        f"the reactive network in {network}" + (f" (random moves: {chance})" if random_walk else "")
     )
 
 
@@ -307,36 +337,89 @@ def _span(values: Sequence[float]) -> str:
     return low if low == high else f"{low[:-1]}-{high}"
 
 
-def decision_table(
-    agents: Mapping[str, gm.TrainedAgents], new_levels: LevelBatch, coin_seed: int = 0
-) -> str:
-    """What each lookup table learned, and how many of its moves it decided, old and new mazes.
+def training_set_figure(results: Sequence[ls.Result]) -> Figure:
+    """Cheese rate on new mazes against the number of training mazes, over seeds.
 
     Args:
-        agents: ``{label: trained agents}``, e.g. trained on 1 maze and on 256.
-        new_levels: Mazes none of them was trained on.
-        coin_seed: Seed of the tie-breaking coin flips.
+        results: Runs at several training-set sizes (e.g. from
+            :func:`mesatoys.experiments.layout_shift.sweep`).
 
     Returns:
-        A small text table: the situations with learned values (of all the table
-        has room for), then the share of moves its table decided (the rest were
-        coin flips) on its training mazes and on the new mazes.
+        The figure: a line per agent (mean over seeds, band from min to max), the
+        reactive network's rate on its own training mazes dotted, and chance dashed.
+    """
+    if not results:
+        raise ValueError("results must hold at least one layout_shift.Result")
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.subplots()
+    lines = (
+        ("planner_new_layouts", "planner, new mazes", AGENT_COLORS["planner"], "-"),
+        ("reactive_train", "reactive network, its training mazes", AGENT_COLORS["reactive"], ":"),
+        ("reactive_new_layouts", "reactive network, new mazes", AGENT_COLORS["reactive"], "-"),
+        ("random_new_layouts", "random moves, new mazes", "black", "--"),
+    )
+    for measure, label, col, style in lines:
+        c = ls.curve(results, measure)
+        ax.fill_between(c["n_train_levels"], c["low"], c["high"], color=col, alpha=0.15, lw=0)
+        ax.plot(c["n_train_levels"], c["mean"], style, marker="o", color=col, lw=2, label=label)
+    sizes = ls.curve(results)["n_train_levels"]
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [str(n) for n in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("number of training mazes (both agents)")
+    ax.set_ylabel("fraction of mazes where it reached the cheese")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8, frameon=False, loc="center right")
+    new = ls.curve(results)
+    ax.set_title(
+        f"More training mazes: the reactive network reaches the cheese in {pct(new['mean'][-1])}"
+        f"\nof new mazes after {sizes[-1]} (planner: "
+        f"{pct(ls.curve(results, 'planner_new_layouts')['mean'][-1])})",
+        fontsize=10,
+    )
+    return fig
+
+
+def capability_table(result: ls.Result) -> str:
+    """Both agents' cheese rates on their training mazes and on new mazes, with chance.
+
+    Args:
+        result: A :func:`mesatoys.experiments.layout_shift.run` result.
+
+    Returns:
+        A small text table.
     """
     rows = [
-        "moves decided by the lookup table (the rest were coin flips)",
-        f"{'table trained on':<18}{'situations learned':>20}{'its training mazes':>20}"
-        f"{f'{len(new_levels)} new mazes':>16}",
+        f"{'cheese reached on':<30}{'training mazes':>16}{'new mazes':>12}",
+        f"{AGENT_LABELS['planner']:<30}{pct(result.planner_train):>16}"
+        f"{pct(result.planner_new_layouts):>12}",
+        f"{AGENT_LABELS['reactive']:<30}{pct(result.reactive_train):>16}"
+        f"{pct(result.reactive_new_layouts):>12}",
+        f"{'random moves':<30}{'':>16}{pct(result.random_new_layouts):>12}",
     ]
-    for label, pair in agents.items():
-        table = pair.reactive.q_table_
-        learned = f"{int((table != 0).any(axis=1).sum()):,} of {len(table):,}"
-        shares = [
-            gm.trace_reactive(
-                pair.reactive, levels, pair.config.episode_limit, np.random.default_rng(coin_seed)
-            ).decided_share
-            for levels in (pair.planner.train_levels, new_levels)
-        ]
-        rows.append(f"{label:<18}{learned:>20}{pct(shares[0]):>20}{pct(shares[1]):>16}")
+    return "\n".join(rows)
+
+
+def move_table(results: Mapping[str, ls.Result]) -> str:
+    """How often each reactive network's move is a shortest-route move, old and new mazes.
+
+    Args:
+        results: ``{label: result}``, e.g. trained on 1 maze and on 256.
+
+    Returns:
+        A small text table: per network, the share of (maze, open cell) pairs where its
+        move is a shortest-route move on its training mazes and on the new mazes, and
+        the share of new mazes where it reached the cheese.
+    """
+    rows = [
+        "shortest-route moves of the reactive network, over every open cell",
+        f"{'trained on':<14}{'its training mazes':>20}{'new mazes':>12}{'cheese, new':>14}",
+    ]
+    for label, r in results.items():
+        rows.append(
+            f"{label:<14}{pct(r.reactive_train_moves):>20}{pct(r.reactive_new_moves):>12}"
+            f"{pct(r.reactive_new_layouts):>14}"
+        )
     return "\n".join(rows)
 
 
@@ -348,10 +431,7 @@ def match_text(match: Match) -> str:
         f"  {AGENT_LABELS['planner']}: {planner_verdict(match)}.",
         f"  {AGENT_LABELS['reactive']}: {reactive_verdict(match)}.",
     ]
-    for agent, path in (
-        ("planner", match.planner.paths[0]),
-        ("reactive", match.reactive.episodes.paths[0]),
-    ):
+    for agent, path in (("planner", match.planner.paths[0]), ("reactive", match.reactive.paths[0])):
         lines += ["", f"{AGENT_LABELS[agent]}'s path:"]
         lines.append(level_ascii(level.walls[0], level.start[0], level.cheese[0], path))
     lines.append(
@@ -372,10 +452,10 @@ _STYLE = "<style>.mesatoys-maze-art textarea{font-family:monospace;line-height:1
 
 
 class MazeEditor(SyncsControls, ShowsWidget):
-    """Choose or draw a maze; watch the planner and the lookup table play it.
+    """Choose or draw a maze; watch the planner and the reactive network play it.
 
     Args:
-        agents: The trained agents (e.g. ``gm.train_agents(config, seed, n_levels=1)``).
+        result: The run whose agents play (e.g. ``layout_shift.run(Config(n_train_levels=1))``).
         mazes: Named ASCII mazes to offer (default: :data:`HAND_MAZES`). The agents'
             first training maze is always offered first, as :data:`TRAINING_MAZE`.
 
@@ -390,20 +470,18 @@ class MazeEditor(SyncsControls, ShowsWidget):
         ValueError: If a library maze does not suit the agents.
     """
 
-    def __init__(self, agents: gm.TrainedAgents, mazes: Mapping[str, str] | None = None):
-        if not isinstance(agents, gm.TrainedAgents):
-            raise ValueError(
-                f"agents must be a goal_misgeneralization.TrainedAgents, got {agents!r}"
-            )
-        self.agents = agents
+    def __init__(self, result: ls.Result, mazes: Mapping[str, str] | None = None):
+        if not isinstance(result, ls.Result):
+            raise ValueError(f"result must be a layout_shift.Result, got {result!r}")
+        self.result = result
         library = dict(HAND_MAZES if mazes is None else mazes)
-        self.mazes = {TRAINING_MAZE: maze_art(agents.planner.train_levels, 0), **library}
+        self.mazes = {TRAINING_MAZE: maze_art(result.train_levels, 0), **library}
         for name, art in self.mazes.items():
             try:
-                parse_for_agents(agents, art)
+                parse_for_agents(result, art)
             except ValueError as exc:
                 raise ValueError(f"mazes[{name!r}] is not playable: {exc}") from None
-        self.name, self.coin_seed = TRAINING_MAZE, 0
+        self.name = TRAINING_MAZE
         self.match: Match | None = None
         self.error: str | None = None
         self.redraws = 0
@@ -437,18 +515,13 @@ class MazeEditor(SyncsControls, ShowsWidget):
         text = self._art.value
         label = self.name if _same_art(text, self.mazes.get(self.name)) else EDITED
         try:
-            level = parse_for_agents(self.agents, text)
+            level = parse_for_agents(self.result, text)
         except ValueError as exc:
             self._show_error(str(exc))
             return
         self.error = None
-        self.match = play_match(self.agents, level, label, self.coin_seed)
+        self.match = play_match(self.result, level, label)
         self._redraw()
-
-    def new_coin_flips(self) -> None:
-        """Replay the current maze with a fresh stream of the lookup table's coin flips."""
-        self.coin_seed += 1
-        self.play()
 
     # --- widgets ---------------------------------------------------------------------------------
 
@@ -457,28 +530,24 @@ class MazeEditor(SyncsControls, ShowsWidget):
 
         self._picker = w.Dropdown(options=list(self.mazes), description="maze")
         self._art = w.Textarea(
-            rows=self.agents.config.size + 1,
+            rows=self.result.planner_config.size + 1,
             layout=w.Layout(width="17em"),
             description="",
         )
         self._art.add_class("mesatoys-maze-art")
         self._play_button = w.Button(description="Play this maze", button_style="primary")
-        self._coin_button = w.Button(
-            description="New coin flips for the table", layout=w.Layout(width="auto")
-        )
         self._status = w.HTML("")
         self._image = w.Image(format="png", layout=w.Layout(max_width="640px"))
         self._picker.observe(self._on_pick, names="value")
         self._play_button.on_click(lambda _b: self.play())
-        self._coin_button.on_click(lambda _b: self.new_coin_flips())
-        rules = EDITOR_RULES.format(size=self.agents.config.size)
+        rules = EDITOR_RULES.format(size=self.result.planner_config.size)
         help_html = w.HTML(
             f"<div style='font-size:90%;line-height:1.35;max-width:17em'>{html.escape(rules)}</div>"
         )
         self.widget = w.VBox(
             [
                 w.HTML(_STYLE),
-                w.HBox([self._picker, self._play_button, self._coin_button]),
+                w.HBox([self._picker, self._play_button]),
                 w.HBox([w.VBox([self._art, help_html]), self._image]),
                 self._status,
                 w.HTML(_legend_html()),
@@ -552,11 +621,12 @@ def _legend_html() -> str:
         (f'<span style="color:{color("path")}">&#10006;</span>', "where it stopped"),
     ]
     cells = "".join(f"<span style='margin-right:1em'>{mark} {text}</span>" for mark, text in items)
-    coin = (
-        "A <i>coin flip</i> is a move the lookup table chose at random, because its table held "
-        "no single best move for that situation."
+    stuck = (
+        "The reactive network's move depends only on the maze and its own cell: if that move "
+        "stays put or walks into a wall, it is <i>stuck</i> for good; if it comes back to a "
+        "cell, it goes round that <i>loop</i> until the step limit."
     )
-    return f"<div style='font-size:90%'>Key: {cells}<br>{coin}</div>"
+    return f"<div style='font-size:90%'>Key: {cells}<br>{stuck}</div>"
 
 
 __all__ = [
@@ -566,14 +636,16 @@ __all__ = [
     "MazeEditor",
     "capability_figure",
     "check_for_agents",
-    "decision_table",
     "draw_match",
     "match_text",
     "match_title",
     "matches_figure",
+    "move_table",
     "parse_for_agents",
     "planner_verdict",
     "play_match",
+    "reactive_how",
     "reactive_verdict",
     "side_by_side",
+    "training_set_figure",
 ]

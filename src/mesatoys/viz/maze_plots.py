@@ -72,18 +72,18 @@ def outcome_text(episodes: Episodes, levels: LevelBatch, index: int = 0) -> str:
         index: Which episode.
 
     Returns:
-        For example ``"reached the corner, missed the cheese"``.
+        For example ``"went to the corner, missed the cheese"``.
     """
     cheese_in_corner = bool((levels.cheese[index] == levels.corner).all())
-    got, corner = bool(episodes.reached_cheese[index]), bool(episodes.reached_corner[index])
+    got, proxy = bool(episodes.reached_cheese[index]), bool(episodes.proxy[index])
     if got and cheese_in_corner:
         return "reached the cheese (in the corner)"
-    if got and corner:
-        return "went to the corner, then the cheese"
     if got:
         return "reached the cheese"
-    if corner:
-        return "reached the corner, missed the cheese"
+    if proxy:
+        return "went to the corner, missed the cheese"
+    if int(episodes.steps[index]) == 0:
+        return "stayed put, missed the cheese"
     return "missed the cheese"
 
 
@@ -221,7 +221,7 @@ def _played(result: gm.Result, split: str, index: int) -> tuple[LevelBatch, Epis
     if not 0 <= index < len(levels):
         raise ValueError(f"{split}_index must be in [0, {len(levels) - 1}], got {index}")
     level = levels[int(index)]
-    return level, gm.play(result.config, result.weights, level, record=True)
+    return level, gm.play_levels(result.config, result.weights, level, record=True)
 
 
 # --- figures of a result -----------------------------------------------------------------------
@@ -259,11 +259,15 @@ def train_vs_test_figure(result: gm.Result, train_index: int = 0, test_index: in
 
 
 def _run_label(result: gm.Result, with_seed: bool = True) -> str:
-    radius = result.config.cheese_radius
-    seen = "cheese always visible" if radius is None else f"cheese seen from {radius} cell"
-    seen += "s" if radius not in (None, 1) else ""
-    seed = f", seed {result.seed}" if with_seed else ""
-    return f"α = {result.config.alpha:g}{seed}, {seen}"
+    config = result.config
+    parts = [f"α = {config.alpha:g}"]
+    if with_seed:
+        parts.append(f"seed {result.seed}")
+    parts.append("simplicity bias on" if config.has_bias else "no simplicity bias")
+    radius = config.cheese_radius
+    if radius is not None:
+        parts.append(f"cheese seen from {radius} cell{'s' if radius != 1 else ''}")
+    return ", ".join(parts)
 
 
 def objective_bar_chart(
@@ -394,32 +398,97 @@ def objectives_by_seed_figure(results: Sequence[gm.Result]) -> Figure:
 # --- tables (plain text) -----------------------------------------------------------------------
 
 
-def outcome_table(result: gm.Result) -> str:
-    """A result's rates on both splits and its learned weights, as a small text table."""
-    head = f"{'':<22}{'reached the cheese':>20}{'corner instead':>16}{'reached own target':>20}"
+def outcome_table(result: gm.Result, control: gm.Outcome | None = None) -> str:
+    """A result's rates on both splits, the matched control, and its learned weights.
+
+    Args:
+        result: A run.
+        control: The intended objective's rates on the same test levels (default:
+            ``gm.evaluate(result.config, gm.ALIGNED_OBJECTIVE, result.test_levels)``).
+
+    Returns:
+        A small text table.
+    """
+    if control is None:
+        control = gm.evaluate(result.config, gm.ALIGNED_OBJECTIVE, result.test_levels)
+    head = (
+        f"{'':<34}{'cheese in view':>15}{'reached the cheese':>20}{'corner instead':>16}"
+        f"{'reached own target':>20}"
+    )
     rows = [_run_label(result), head]
-    for split, outcome in (("training", result.train), ("test", result.test)):
-        label = f"{split} levels ({outcome.n_levels})"
+    for label, outcome in (
+        (f"learned goal, training levels ({result.train.n_levels})", result.train),
+        (f"learned goal, test levels ({result.test.n_levels})", result.test),
+        ("intended goal {cheese: 1}, same test", control),
+    ):
         rows.append(
-            f"{label:<22}{pct(outcome.true_goal_rate):>20}{pct(outcome.proxy_rate):>16}"
-            f"{pct(outcome.mesa_goal_rate):>20}"
+            f"{label:<34}{pct(outcome.cheese_in_view_rate):>15}{pct(outcome.true_goal_rate):>20}"
+            f"{pct(outcome.proxy_rate):>16}{pct(outcome.mesa_goal_rate):>20}"
         )
     weights = ", ".join(f"{k} {v:+.2f}" for k, v in result.mesa_objective.items())
     rows.append(f"learned mesa-objective: {weights}")
     return "\n".join(rows)
 
 
-def capability_table(comparison: gm.CapabilityComparison) -> str:
-    """Planner vs reactive policy, on training mazes and new mazes, as a small text table."""
-    head = f"{'cheese reached on':<28}{'training mazes':>16}{'new mazes':>12}"
-    rows = [
-        head,
-        f"{'planner (mesa-optimizer)':<28}{pct(comparison.planner_train):>16}"
-        f"{pct(comparison.planner_new_layouts):>12}",
-        f"{'reactive lookup table':<28}{pct(comparison.reactive_train):>16}"
-        f"{pct(comparison.reactive_new_layouts):>12}",
-    ]
-    return "\n".join(rows)
+# --- underspecification ------------------------------------------------------------------------
+
+
+def underspecification_figure(
+    plane: gm.ObjectivePlane, runs: Mapping[str, gm.Result] | None = None
+) -> Figure:
+    """Training return and test outcome over the (cheese weight, corner weight) plane.
+
+    Args:
+        plane: From :func:`gm.objective_plane`.
+        runs: ``{label: result}`` whose training paths (the outer optimizer's weights,
+            generation by generation) are drawn on both panels.
+
+    Returns:
+        The figure: left, the mean training return; right, the share of test levels
+        on which the cheese is reached.
+    """
+    fig = Figure(figsize=(11.0, 4.8), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    extent = _extent(plane.cheese) + _extent(plane.corner)
+    panels = (
+        (plane.train_return, "Training levels: mean return", "mean return"),
+        (plane.test_true_goal, "Test levels: share reaching the cheese", "share of test levels"),
+    )
+    for ax, (data, title, label) in zip(axes, panels, strict=True):
+        image = ax.imshow(
+            data, origin="lower", extent=extent, cmap="viridis", vmin=0, vmax=1, aspect="auto"
+        )
+        fig.colorbar(image, ax=ax, shrink=0.85, label=label)
+        ax.axhline(0, color="white", lw=0.6, ls=":")
+        ax.axvline(0, color="white", lw=0.6, ls=":")
+        ax.set_xlabel("cheese weight")
+        ax.set_title(title, fontsize=10)
+        for k, (name, result) in enumerate((runs or {}).items()):
+            _draw_training_path(ax, result, name, ("o", "s", "^", "D")[k % 4])
+    axes[0].set_ylabel("top-right corner weight")
+    if runs:
+        axes[1].legend(fontsize=8, loc="upper right", framealpha=0.9)
+    fig.suptitle(
+        "Training cannot tell cheese from corner (the return depends on their sum); "
+        "the test outcome depends on which is larger"
+    )
+    return fig
+
+
+def _extent(values: np.ndarray) -> list[float]:
+    half = (values[1] - values[0]) / 2
+    return [float(values[0] - half), float(values[-1] + half)]
+
+
+def _draw_training_path(ax: Axes, result: gm.Result, label: str, marker: str) -> None:
+    params = np.asarray(result.history.params)
+    cheese, corner = (
+        params[:, FEATURE_NAMES.index("cheese")],
+        params[:, FEATURE_NAMES.index("top_right")],
+    )
+    ax.plot(cheese, corner, color="white", lw=2.4)
+    ax.plot(cheese, corner, color=color("path"), lw=1.2)
+    ax.plot(cheese[-1], corner[-1], marker, color=color("path"), mec="white", ms=9, label=label)
 
 
 # --- sweeps ------------------------------------------------------------------------------------
@@ -456,7 +525,7 @@ def sweep_figure(results: Sequence[gm.Result]) -> Figure:
     fig = Figure(figsize=(11.0, 4.4), layout="constrained")
     rates_ax, weights_ax = fig.subplots(1, 2)
     _band(rates_ax, true_goal, "reached the cheese (true goal)", color("true_goal"), "o")
-    _band(rates_ax, proxy, "reached the corner, missed the cheese", color("proxy"), "s")
+    _band(rates_ax, proxy, "went to the corner, missed the cheese", color("proxy"), "s")
     rates_ax.set_ylim(0, 1.02)
     rates_ax.set_ylabel("fraction of test levels")
     rates_ax.set_title("On test levels (cheese never in the corner)", fontsize=10)
@@ -505,7 +574,6 @@ __all__ = [
     "draw_maze",
     "level_ascii",
     "objective_bar_chart",
-    "capability_table",
     "objective_comparison_figure",
     "objectives_by_seed_figure",
     "outcome_table",
@@ -514,5 +582,6 @@ __all__ = [
     "render_png",
     "sweep_figure",
     "train_vs_test_figure",
+    "underspecification_figure",
     "trim_path",
 ]

@@ -38,8 +38,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from mesatoys.agents.planner import value_iteration_trace
-from mesatoys.agents.rollout import PlanningTables, simulate
+from mesatoys.agents.planner import utility_map, value_iteration_trace
 from mesatoys.envs.features import (
     CHEESE,
     FEATURE_NAMES,
@@ -47,7 +46,7 @@ from mesatoys.envs.features import (
     corner_cells,
     feature_cells,
 )
-from mesatoys.envs.maze import UNREACHABLE, LevelBatch, base_return, distance_maps
+from mesatoys.envs.maze import UNREACHABLE, LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import FEATURE_LABELS, outcome_text, trim_path
@@ -101,37 +100,6 @@ def es_scores(result: gm.Result) -> np.ndarray:
     return np.asarray(result.history.mean_fitness, dtype=float)
 
 
-def generation_returns(result: gm.Result) -> np.ndarray:
-    """Mean base return of each generation's weights themselves on all training levels.
-
-    Evolution strategies never computes this: it only scores noisy copies of the
-    weights on a few levels at a time. We compute it to show what the weights at the
-    centre of its population could do.
-
-    Returns:
-        ``(n_generations + 1,)`` mean returns, generation 0 first.
-    """
-    weights = np.asarray(result.history.params, dtype=float)
-    levels, config = result.train_levels, result.config
-    n = len(levels)
-    episodes = simulate(
-        PlanningTables.build(levels, config.gamma),
-        np.repeat(weights, n, axis=0),
-        np.tile(np.arange(n), len(weights)),
-        cheese_radius=config.cheese_radius,
-        max_steps=config.episode_limit,
-    )
-    return episodes.returns.reshape(len(weights), n).mean(axis=1)
-
-
-def best_possible_return(result: gm.Result) -> float:
-    """Mean return of walking a shortest path to the cheese on every training level."""
-    levels = result.train_levels
-    dist = distance_maps(levels.walls, levels.cheese)
-    steps = dist[np.arange(len(levels)), levels.start[:, 0], levels.start[:, 1]]
-    return float(base_return(steps, result.config.episode_limit).mean())
-
-
 def history_table(result: gm.Result, generations: Sequence[int] | None = None) -> str:
     """The outer loop's record as a text table: its score and the weights, per generation.
 
@@ -146,7 +114,7 @@ def history_table(result: gm.Result, generations: Sequence[int] | None = None) -
     if generations is None:
         generations = sorted({g for g in (0, 1, 2, 3, 5, 10, 20, 30, last) if g <= last})
     rows = [_check_int("generations[]", g, 0, last) for g in generations]
-    scores, own = es_scores(result), generation_returns(result)
+    scores, own = es_scores(result), gm.generation_returns(result)
     es = result.config.es
     head = f"{'generation':>10}{'ES score':>10}{'own return':>12}" + "".join(
         f"{_SHORT[name]:>11}" for name in FEATURE_NAMES
@@ -155,7 +123,7 @@ def history_table(result: gm.Result, generations: Sequence[int] | None = None) -
         f"ES score: mean return of the {2 * es.pairs} candidates it tried "
         f"({result.config.levels_per_generation} training levels each).",
         "Own return: the weights themselves on all training levels (ES never sees this; "
-        f"the best possible is {best_possible_return(result):.3f}).",
+        f"the best possible is {gm.best_possible_return(result):.3f}).",
         head,
     ]
     for g in rows:
@@ -216,12 +184,24 @@ class InnerPlan:
 
     def target_names(self) -> list[str]:
         """Features with a positive weight that count in this plan, on cells worth reaching."""
-        start, names = self.level.start[0], []
+        names = []
         for k, cell in enumerate(feature_cells(self.level)[0]):
-            counted = (k != CHEESE or self.cheese_seen) and not (cell == start).all()
+            counted = k != CHEESE or self.cheese_seen
             if counted and self.weights[k] > 0 and self.utility[cell[0], cell[1]] > 0:
                 names.append(FEATURE_NAMES[k])
         return names
+
+    @property
+    def cheese_utility(self) -> float:
+        """What reaching the cheese's cell is worth in this plan (0 while it is not in view)."""
+        row, col = self.level.cheese[0]
+        return float(self.utility[row, col]) if self.cheese_seen else 0.0
+
+    def cheese_phrase(self) -> str:
+        """``"cheese in view, worth +0.01"`` or ``"cheese not in view"``."""
+        if not self.cheese_seen:
+            return "cheese not in view"
+        return f"cheese in view, worth {self.cheese_utility:+.2f}"
 
     def farthest_distance(self) -> int | None:
         """The longest shortest path from the one target to any cell that can reach it.
@@ -236,25 +216,25 @@ class InnerPlan:
         return int(dist[dist < UNREACHABLE].max())
 
 
+def _prior_phrase(config: gm.Config) -> str:
+    if not config.has_bias:
+        return ""
+    return f", minus {config.simplicity_bias:g} × the size of the cheese weight"
+
+
 def first_plan_utility(
     weights: np.ndarray, level: LevelBatch, cheese_radius: int | None
 ) -> tuple[np.ndarray, bool]:
     """What each cell is worth to a planner at its first step on a one-level batch.
 
-    As :meth:`mesatoys.agents.planner.MesaOptimizer.act` builds it: the four corners
-    are always known, the cheese only when in view from the start, and a feature on
-    the start cell counts as used up.
+    The planner's own :func:`~mesatoys.agents.planner.utility_map`: the four corners
+    are always known, the cheese only when in view from the start.
 
     Returns:
         The ``(size, size)`` utility and whether the cheese is in it.
     """
-    start = level.start[0]
-    seen = bool(cheese_in_view(start, level.cheese[0], cheese_radius))
-    utility = np.zeros(level.walls.shape[1:])
-    for k, cell in enumerate(feature_cells(level)[0]):
-        if (k == CHEESE and not seen) or (cell == start).all():
-            continue
-        utility[cell[0], cell[1]] += weights[k]
+    seen = bool(cheese_in_view(level.start[0], level.cheese[0], cheese_radius))
+    utility = utility_map(weights, feature_cells(level)[0], level.size, cheese_seen=seen)
     return utility, seen
 
 
@@ -283,7 +263,7 @@ def inner_plan(
     weights = np.asarray(result.history.params[generation], dtype=float)
     utility, seen = first_plan_utility(weights, level, result.config.cheese_radius)
     values = value_iteration_trace(level.walls[0], utility, result.config.gamma)
-    episodes = gm.play(result.config, weights, level, record=True)
+    episodes = gm.play_levels(result.config, weights, level, record=True)
     return InnerPlan(
         generation=generation,
         split=split,
@@ -385,7 +365,7 @@ class ValuePanel:
         self.changed.set_offsets(changed[:, ::-1])
         cheese = plan.level.cheese[0]
         self.cheese.set_data([cheese[1]], [cheese[0]])
-        if plan.cheese_seen:  # a filled marker: the cheese is part of the plan
+        if plan.cheese_seen:  # a filled marker: the planner sees the cheese
             self.cheese.set(mfc=color("cheese"), mec="black", mew=1.0)
         else:  # a ring: the planner does not know about this cheese yet
             self.cheese.set(mfc="none", mec=color("cheese"), mew=self._edge)
@@ -407,12 +387,12 @@ def value_legend_handles(cheese_seen: bool | None = None) -> list:
     if cheese_seen in (None, True):
         handles.append(
             Line2D([], [], ls="", marker="o", ms=9, mfc=color("cheese"), mec="black",
-                   label="cheese (in the plan)")
+                   label="cheese (in view)")
         )  # fmt: skip
     if cheese_seen in (None, False):
         handles.append(
             Line2D([], [], ls="", marker="o", ms=9, mfc="none", mec=color("cheese"), mew=2,
-                   label="cheese (not seen yet: not in the plan)")
+                   label="cheese (not in view: not in the plan)")
         )  # fmt: skip
     handles += [
         Line2D([], [], ls="", marker="o", ms=5, mfc="white", mec="black",
@@ -454,8 +434,8 @@ class TwoLoopCanvas:
 
     def __init__(self, result: gm.Result):
         self.result = result
-        self.scores, self.own = es_scores(result), generation_returns(result)
-        self.best = best_possible_return(result)
+        self.scores, self.own = es_scores(result), gm.generation_returns(result)
+        self.best = gm.best_possible_return(result)
         self.vmax = value_scale(result)
         self.figure = Figure(figsize=(12.0, 5.6), layout="constrained")
         grid = self.figure.add_gridspec(2, 2, width_ratios=(1.2, 1.0))
@@ -715,11 +695,11 @@ def first_plans_figure(
     fig = Figure(figsize=(9.6, 5.3), layout="constrained")
     axes = fig.subplots(1, 2)
     for ax, plan in zip(axes, plans, strict=True):
-        seen = "cheese in the plan" if plan.cheese_seen else "cheese not yet seen"
         ValuePanel(ax, plan.level.size, vmax, mark_changed=False).show(
             plan,
             plan.sweeps,
-            f"{SPLITS[plan.split].capitalize()} {plan.index} ({seen}):\n{plan.outcome}",
+            f"{SPLITS[plan.split].capitalize()} {plan.index} ({plan.cheese_phrase()}):\n"
+            f"{plan.outcome}",
         )
     _colorbar(fig, list(axes), vmax)
     seen = {plan.cheese_seen for plan in plans}
@@ -730,8 +710,8 @@ def first_plans_figure(
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(
-        f"Generation {generation}'s planner, first plan: the value spreads from the corner, "
-        "wherever the cheese is",
+        f"Generation {generation}'s planner, first plan: the value spreads from what its "
+        "weights value, wherever the cheese is",
         fontsize=10,
     )
     return fig
@@ -926,15 +906,14 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
         if g < len(scores):
             seen = (
                 f"At generation {g} the outer loop saw {2 * es.pairs} numbers, one per "
-                f"candidate (mean return on {config.levels_per_generation} training levels); "
-                f"their mean was {scores[g]:.2f}. It never sees the weights' meaning, the "
-                "value maps or the test levels."
+                f"candidate (mean return on {config.levels_per_generation} training levels"
+                f"{_prior_phrase(config)}); their mean was {scores[g]:.2f}. It never sees the "
+                "weights' meaning, the value maps or the test levels."
             )
         else:
             seen = f"Generation {g} holds the final weights, after the last update."
-        cheese = "is in its plan" if plan.cheese_seen else "is not in its plan (not seen yet)"
         return (
-            f"{seen}\nOn {SPLITS[plan.split]} {plan.index} the cheese {cheese}. "
+            f"{seen}\nOn {SPLITS[plan.split]} {plan.index}: {plan.cheese_phrase()}. "
             f"Value iteration converges after {plan.sweeps} sweeps; then the planner "
             f"{plan.outcome}."
         )
@@ -967,11 +946,9 @@ __all__ = [
     "TwoLoopCanvas",
     "TwoLoopStepper",
     "ValuePanel",
-    "best_possible_return",
     "es_scores",
     "first_plan_utility",
     "first_plans_figure",
-    "generation_returns",
     "history_table",
     "inner_plan",
     "n_generations",
