@@ -181,7 +181,7 @@ def test_train_vs_test_titles_state_what_the_agent_did(headline):
     assert train_title.startswith("Training level 0") and "reached the cheese" in train_title
     assert test_title.startswith(f"Test level {proxy_level}")
     assert "went to the corner, missed the cheese" in test_title
-    assert "α = 0" in fig.get_suptitle() and "simplicity bias on" in fig.get_suptitle()
+    assert "α = 0" in fig.get_suptitle() and "bias against the cheese" in fig.get_suptitle()
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [({"train_index": 10**6}, "train_index"),
@@ -314,7 +314,7 @@ def count_runs(monkeypatch):
     real_run = gm.run
 
     def counting_run(config, seed):
-        calls.append((config.alpha, seed, config.has_bias))
+        calls.append((config.alpha, seed, config.biased_against if config.has_bias else None))
         return real_run(config, seed)
 
     monkeypatch.setattr(gm, "run", counting_run)
@@ -329,8 +329,8 @@ def _explorer(**kwargs):
 
 def test_explorer_starts_on_the_first_choices_and_describes_them(count_runs):
     ex = _explorer()
-    assert (ex.alpha, ex.seed, ex.level, ex.split, ex.bias) == (0.0, 0, 0, "test", True)
-    assert count_runs == [(0.0, 0, True)] and ex.redraws == 1
+    assert (ex.alpha, ex.seed, ex.level, ex.split, ex.bias) == (0.0, 0, 0, "test", "cheese")
+    assert count_runs == [(0.0, 0, "cheese")] and ex.redraws == 1
     summary = ex.text_summary()
     assert "α = 0, seed 0" in summary and "Test level 0 (of 0-19)" in summary
     assert "S" in summary and "Key:" in summary
@@ -364,19 +364,22 @@ def test_each_combination_trains_once_and_says_so(count_runs, monkeypatch):
     monkeypatch.setattr(gm, "run", lambda c, s: (shown.append(ex._status.value), real_run(c, s))[1])
     for alpha in (0.3, 0.0, 0.3, 0.0):
         ex.set(alpha=alpha)
-    assert count_runs == [(0.0, 0, True), (0.3, 0, True)]
+    assert count_runs == [(0.0, 0, "cheese"), (0.3, 0, "cheese")]
     assert len(shown) == 1 and "Training" in shown[0]
     assert ex._status.value == ""
 
 
-def test_bias_control_trains_the_control_without_the_bias(count_runs):
+def test_bias_control_offers_the_bias_none_and_the_bias_turned_round(count_runs):
     ex = _explorer()
     labels = [label for label, _ in ex._controls["bias"].options]
-    assert labels == ["on", "off (control)"]
-    ex._controls["bias"].value = False
-    assert ex.bias is False and count_runs[-1] == (0.0, 0, False)
+    assert labels == ["against the cheese", "none", "against the corner"]
+    ex._controls["bias"].value = 1
+    assert ex.bias is None and count_runs[-1] == (0.0, 0, None)
     assert ex.result.config == FAST.without_bias()
-    assert "no simplicity bias" in ex.text_summary()
+    assert "simplicity bias none" in ex.text_summary()
+    ex._controls["bias"].value = 2
+    assert ex.bias == "top_right" and ex.result.config.biased_against == "top_right"
+    assert ex.result.config.simplicity_bias == FAST.simplicity_bias
 
 
 def test_explorer_shows_the_intended_goal_beside_the_learned_one():
@@ -410,7 +413,7 @@ def test_switching_split_keeps_or_resets_the_level():
         ({"level": -1}, "level must be"),
         ({"level": True}, "level must be"),
         ({"split": "validation"}, "split must be one of"),
-        ({"bias": "yes"}, "bias must be True or False"),
+        ({"bias": "yes"}, "bias must be one of"),
         ({"split": "test", "level": 25}, r"\[0, 19\] for the test split"),
     ],
 )
@@ -418,7 +421,7 @@ def test_set_rejects_bad_values_and_changes_nothing(kwargs, message):
     ex = _explorer()
     with pytest.raises(ValueError, match=message):
         ex.set(**kwargs)
-    assert (ex.alpha, ex.seed, ex.level, ex.split, ex.bias) == (0.0, 0, 0, "test", True)
+    assert (ex.alpha, ex.seed, ex.level, ex.split, ex.bias) == (0.0, 0, 0, "test", "cheese")
     assert ex.redraws == 1
 
 

@@ -95,6 +95,15 @@ def test_removing_the_bias_raises_the_test_true_goal_rate(sweep, unbiased):
     assert without >= biased + 0.2
 
 
+def test_turning_the_bias_round_makes_the_cheese_the_goal():
+    """The bias, not the reward, sets which of the two equally rewarded goals is learned."""
+    for seed in range(720, 725):
+        r = gm.run(gm.Config(biased_against="top_right", n_test_levels=300), seed)
+        assert r.train.true_goal_rate >= 0.95
+        assert r.mesa_objective["cheese"] > r.mesa_objective["top_right"] + 0.5
+        assert r.test.true_goal_rate >= 0.9
+
+
 def test_without_the_bias_training_learns_both_goals(unbiased):
     """Along the ridge the optimizer raises both weights about equally."""
     for result in unbiased.values():
@@ -226,6 +235,7 @@ def test_a_limited_view_blinds_the_intended_goal_too():
         ({"alpha": "0.1"}, r"alpha must be a number in \[0, 1\]"),
         ({"simplicity_bias": -0.1}, r"simplicity_bias must be a number in \[0, 10\), got -0.1"),
         ({"simplicity_bias": "high"}, r"simplicity_bias must be a number in \[0, 10\)"),
+        ({"biased_against": "mouse"}, "biased_against must be one of"),
         ({"size": 3}, "size must be an odd integer >= 5, got 3"),
         ({"size": 12}, "size must be an odd integer >= 5, got 12"),
         ({"cheese_radius": -2}, "cheese_radius must be None or an integer >= 0"),

@@ -27,6 +27,12 @@ def unbiased():
     return gm.sweep(alphas=[0.0], seeds=SEEDS, config=CFG.without_bias(), progress=False)
 
 
+@pytest.fixture(scope="module")
+def turned():
+    config = gm.Config(n_test_levels=300, biased_against="top_right")
+    return gm.sweep(alphas=[0.0], seeds=SEEDS, config=config, progress=False)
+
+
 def _mean(runs, alpha, get):
     return np.mean([get(runs[alpha, s]) for s in SEEDS])
 
@@ -46,15 +52,17 @@ def test_section4_the_toy_as_described(runs):
     )  # fmt: skip
 
 
-def test_section5_alpha_zero_seed_zero_and_its_control(runs):
-    res = runs[0.0, 0]
-    control = _control(res)
-    assert res.train.true_goal_rate == 1.0  # "perfect"
-    assert res.test.cheese_in_view_rate == 1.0 == control.cheese_in_view_rate  # "100% everywhere"
-    assert 1 / 7 <= res.test.true_goal_rate <= 1 / 5  # "about one level in six"
-    assert res.test.proxy_rate == pytest.approx(1 - res.test.true_goal_rate)  # "on the rest"
-    assert res.test.mesa_goal_rate == 1.0  # "reaching its own target every time"
-    assert control.true_goal_rate == 1.0  # "reached the cheese on every test level"
+def test_section5_alpha_zero_and_its_control(runs):
+    for seed in SEEDS:
+        res = runs[0.0, seed]
+        control = _control(res)
+        assert res.train.true_goal_rate == 1.0  # "every agent is perfect"
+        assert res.test.cheese_in_view_rate == 1.0 == control.cheese_in_view_rate  # "100%"
+        assert 0.14 <= res.test.true_goal_rate <= 0.19  # "about one level in six"
+        assert res.test.proxy_rate == pytest.approx(1 - res.test.true_goal_rate)  # "the rest"
+        assert res.test.mesa_goal_rate == 1.0  # "reaching its own target every time"
+        assert control.true_goal_rate == 1.0  # "reached the cheese on every test level"
+        assert control.mesa_goal_rate == 1.0
 
 
 def test_section5_the_cheese_it_got_lay_on_its_route(runs):
@@ -91,6 +99,14 @@ def test_section7_the_bias_path_rises_then_falls(runs):
     weights = np.array(runs[0.0, 0].history.params)
     assert weights[5, 0] > 0.3 and abs(weights[-1, 0]) < 0.05  # "raise both ... back to zero"
     assert weights[-1, 1] > weights[5, 1]  # "the corner weight keeps growing"
+
+
+def test_section8_the_bias_turned_round(turned):
+    for r in turned:
+        assert r.train.true_goal_rate == 1.0  # "all nine agents are perfect"
+        assert abs(r.mesa_objective["top_right"]) <= 0.1  # "the corner weight ends near 0"
+        assert 0.85 <= r.mesa_objective["cheese"] <= 1.15  # "the cheese weight near 1"
+        assert r.test.true_goal_rate >= 0.97  # "97% or more"
 
 
 def test_section8_without_the_bias(runs, unbiased):

@@ -22,10 +22,13 @@ prior of the outer optimizer against caring about the cheese, an object whose
 place changes from level to level, while caring about a fixed place is free. It
 is subtracted from the training return, ``simplicity_bias * |cheese weight|``, in
 the score evolution strategies receives (like weight decay, it is a property of
-the learner, not information about test levels). It models the bias of learners
-towards the simpler of several features that predict the reward equally well
-(Shah et al. 2020, "The Pitfalls of Simplicity Bias in Neural Networks").
-:meth:`Config.without_bias` removes it.
+the learner, not information about test levels). In this toy both goals cost the
+planner the same, so the bias is an assumption added to the learner: a stand-in
+for learners that prefer the simpler of several features that predict the reward
+equally well (Shah et al. 2020, "The Pitfalls of Simplicity Bias in Neural
+Networks"). Two controls come with it: :meth:`Config.without_bias` removes it,
+and ``biased_against="top_right"`` turns it round (the corner is charged instead),
+which shows that the bias, not the reward, sets which goal is learned.
 
 Example:
     >>> from mesatoys.experiments import goal_misgeneralization as gm
@@ -44,7 +47,7 @@ import numpy as np
 
 from mesatoys.agents.planner import DEFAULT_GAMMA, check_gamma, objective_dict, objective_vector
 from mesatoys.agents.rollout import Episodes, PlanningTables, play, simulate
-from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.checks import check_choice, check_count, check_fraction, check_seed
 from mesatoys.envs.features import CHEESE, FEATURE_NAMES, TOP_RIGHT, check_radius
 from mesatoys.envs.maze import (
     LevelBatch,
@@ -67,6 +70,9 @@ class Config:
         simplicity_bias: The outer optimizer's prior against caring about the cheese:
             its score is the mean training return minus ``simplicity_bias * |cheese
             weight|`` (>= 0; 0 removes the bias, see :meth:`without_bias`).
+        biased_against: The feature whose weight the prior charges, one of
+            ``FEATURE_NAMES``: ``"cheese"`` (the default, an object that moves), or
+            ``"top_right"`` to turn the preference round as a control.
         size: Side of each square maze in cells, walls included (odd, >= 5).
         cheese_radius: How close (Chebyshev distance) the agent must be to see the
             cheese; ``None`` (the default) shows it from the first step, in training
@@ -83,6 +89,7 @@ class Config:
 
     alpha: float = 0.0
     simplicity_bias: float = 0.05
+    biased_against: str = "cheese"
     size: int = 13
     cheese_radius: int | None = None
     extra_openings: float = 0.2
@@ -95,6 +102,7 @@ class Config:
 
     def __post_init__(self) -> None:
         check_fraction("alpha", self.alpha)
+        check_choice("biased_against", self.biased_against, FEATURE_NAMES)
         bias = self.simplicity_bias
         if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not 0 <= bias < 10:
             raise ValueError(f"simplicity_bias must be a number in [0, 10), got {bias!r}")
@@ -214,7 +222,7 @@ def make_levels(config: Config, seed: int) -> tuple[LevelBatch, LevelBatch]:
 
 
 def prior_cost(config: Config, weights: np.ndarray) -> np.ndarray:
-    """The simplicity bias's charge for each objective: ``simplicity_bias * |cheese weight|``.
+    """The simplicity bias's charge: ``simplicity_bias * |weight of biased_against|``.
 
     Args:
         config: Settings.
@@ -223,7 +231,8 @@ def prior_cost(config: Config, weights: np.ndarray) -> np.ndarray:
     Returns:
         ``(...)`` costs, in units of training return.
     """
-    return config.simplicity_bias * np.abs(np.asarray(weights)[..., CHEESE])
+    charged = FEATURE_NAMES.index(config.biased_against)
+    return config.simplicity_bias * np.abs(np.asarray(weights)[..., charged])
 
 
 def train_mesa_objective(

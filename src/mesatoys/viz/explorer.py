@@ -1,11 +1,12 @@
 """An ipywidgets explorer of the goal-misgeneralization toy.
 
 Pick how many training levels had the cheese away from the corner (alpha), a seed,
-whether the outer optimizer has its simplicity bias (the inductive bias that breaks
-the tie between cheese and corner), and a level; the explorer shows the learned
+which way the outer optimizer's simplicity bias points (against the cheese, the
+default; none; or against the corner: the inductive bias that breaks the tie between
+cheese and corner), and a level; the explorer shows the learned
 agent's path on that level, its learned mesa-objective, and its rates on the test
 levels beside the matched control (the intended goal with the same planner and
-sight). Each (alpha, seed, bias) combination is trained once, on first visit, and
+sight). Each (alpha, seed, bias) choice is trained once, on first visit, and
 cached; every later redraw only replays one level and redraws one figure.
 
 The pictures are plain :class:`matplotlib.figure.Figure` objects rendered to PNG
@@ -49,15 +50,18 @@ from mesatoys.viz.maze_plots import (
 from mesatoys.viz.palette import color
 
 _UNSET: Any = object()
-BIAS_LABELS = {True: "simplicity bias on", False: "no simplicity bias"}
+#: The simplicity-bias choices: the feature the prior charges (None: no bias).
+BIAS_CHOICES: tuple[str | None, ...] = ("cheese", None, "top_right")
+BIAS_OPTIONS = {"cheese": "against the cheese", None: "none", "top_right": "against the corner"}
 
 
 class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
     """Browse learned agents and their paths across alpha, seed, simplicity bias and level.
 
     Args:
-        config: Base settings (defaults: :class:`gm.Config`); ``alpha`` is replaced by
-            the explorer's choice, and "bias off" uses ``config.without_bias()``.
+        config: Base settings (defaults: :class:`gm.Config`); ``alpha`` and the bias's
+            direction are replaced by the explorer's choices (its strength is
+            ``config.simplicity_bias``, or the default if that is 0).
         alphas: The alpha values the slider offers (each in [0, 1], no repeats).
         seeds: The seeds the dropdown offers (non-negative integers, no repeats).
         n_test_levels: Test levels per run (replaces ``config.n_test_levels``).
@@ -92,11 +96,11 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         self.config = dataclasses.replace(base, n_test_levels=n_test_levels)
         self.alphas = _check_alphas(alphas)
         self.seeds = _check_seeds(seeds)
-        self._cache: dict[tuple[float, int, bool], gm.Result] = {}
-        self._controls_cache: dict[tuple[float, int, bool], gm.Outcome] = {}
+        self._cache: dict[tuple[float, int, str | None], gm.Result] = {}
+        self._controls_cache: dict[tuple[float, int, str | None], gm.Outcome] = {}
         for result in results:
             self.add_result(result)
-        self.alpha, self.seed, self.bias = self.alphas[0], self.seeds[0], True
+        self.alpha, self.seed, self.bias = self.alphas[0], self.seeds[0], "cheese"
         self.split, self.level = "test", 0
         self.redraws = 0
         self._build_figure()
@@ -110,9 +114,9 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
 
         Raises:
             ValueError: If the run's settings are not the explorer's base settings with
-                one of its alphas and seeds, with or without the bias.
+                one of its alphas and seeds and bias choices.
         """
-        bias = result.config.has_bias or not self.config.has_bias
+        bias = result.config.biased_against if result.config.has_bias else None
         key = (result.config.alpha, result.seed, bias)
         if result.config != self._config_for(result.config.alpha, bias):
             raise ValueError(
@@ -127,9 +131,13 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
             )
         self._cache[key] = result
 
-    def _config_for(self, alpha: float, bias: bool) -> gm.Config:
-        config = dataclasses.replace(self.config, alpha=alpha)
-        return config if bias else config.without_bias()
+    def _config_for(self, alpha: float, bias: str | None) -> gm.Config:
+        if bias is None:
+            return dataclasses.replace(self.config, alpha=alpha).without_bias()
+        strength = self.config.simplicity_bias or gm.Config().simplicity_bias
+        return dataclasses.replace(
+            self.config, alpha=alpha, simplicity_bias=strength, biased_against=bias
+        )
 
     @property
     def result(self) -> gm.Result:
@@ -138,7 +146,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         if key not in self._cache:
             self._status.value = (
                 f"<i>Training the agent for α = {self.alpha:g}, seed {self.seed}, "
-                f"{BIAS_LABELS[self.bias]}… (about a second, once)</i>"
+                f"simplicity bias {BIAS_OPTIONS[self.bias]}… (about a second, once)</i>"
             )
             self._cache[key] = gm.run(self._config_for(self.alpha, self.bias), self.seed)
         self._status.value = ""
@@ -166,7 +174,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         seed: int = _UNSET,
         level: int = _UNSET,
         split: str = _UNSET,
-        bias: bool = _UNSET,
+        bias: str | None = _UNSET,
     ) -> None:
         """Change any of the choices, then redraw once.
 
@@ -176,7 +184,8 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
             level: Level index in ``[0, n_levels(split))``. If omitted while the split
                 changes, the level is kept when it exists in the new split, else 0.
             split: ``"train"`` or ``"test"``.
-            bias: Whether the outer optimizer has its simplicity bias.
+            bias: One of :data:`BIAS_CHOICES`: the feature the simplicity bias charges,
+                or None for no bias.
 
         Raises:
             ValueError: Naming the argument and what is allowed; nothing changes.
@@ -232,14 +241,15 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
                 layout=w.Layout(width="480px"),
             ),
             "seed": w.Dropdown(options=list(self.seeds), description="seed", style=style),
-            "bias": w.ToggleButtons(
-                options=[("on", True), ("off (control)", False)],
+            # Dropdown values are indices into BIAS_CHOICES: ipywidgets reads None as "no choice".
+            "bias": w.Dropdown(
+                options=[(BIAS_OPTIONS[b], i) for i, b in enumerate(BIAS_CHOICES)],
                 description="simplicity bias",
-                tooltips=[
-                    "the outer optimizer prefers caring about a fixed place to a moving object",
-                    "no preference: the tie between cheese and corner is left to chance",
-                ],
-                style={**style, "button_width": "110px"},
+                tooltip=(
+                    "which weight the outer optimizer's prior charges for: the cheese (an "
+                    "object that moves; the default), none, or the top-right corner"
+                ),
+                style=style,
             ),
             "split": w.ToggleButtons(
                 options=[("test levels", "test"), ("training levels", "train")],
@@ -278,14 +288,16 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         with self._quietly():
             c = self._controls
             c["level"].max = self.n_levels() - 1
-            for name in ("alpha", "seed", "bias", "split", "level"):
+            for name in ("alpha", "seed", "split", "level"):
                 c[name].value = getattr(self, name)
+            c["bias"].value = BIAS_CHOICES.index(self.bias)
 
     def _on_widget(self, change: dict) -> None:
         name = self._changed_control(change)
         if name is None:
             return
-        self.set(**{name: change["new"]})
+        value = BIAS_CHOICES[change["new"]] if name == "bias" else change["new"]
+        self.set(**{name: value})
 
     # --- drawing -------------------------------------------------------------------------------
 
@@ -294,7 +306,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         self._maze_ax = self.figure.add_axes((0.02, 0.01, 0.96, 0.88))
         self.objective_figure = Figure(figsize=(5.0, 2.9))
         self._bars_ax = self.objective_figure.add_axes((0.34, 0.17, 0.62, 0.65))
-        self._objective_png: dict[tuple[float, int, bool], bytes] = {}
+        self._objective_png: dict[tuple[float, int, str | None], bytes] = {}
 
     def _redraw(self) -> None:
         result = self.result
@@ -349,7 +361,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         return "\n".join(
             [
                 f"Goal-misgeneralization explorer: α = {self.alpha:g}, seed {self.seed}, "
-                f"{BIAS_LABELS[self.bias]}.",
+                f"simplicity bias {BIAS_OPTIONS[self.bias]}.",
                 f"{SPLIT_NAMES[self.split]} {self.level} (of 0-{self.n_levels() - 1}): the agent "
                 f"{view['outcome']} ({moves} move{'s' if moves != 1 else ''}).",
                 f"Learned mesa-objective: {weights}.",
@@ -408,7 +420,7 @@ def _check_split(split: object) -> str:
     return str(split)
 
 
-def _check_bias(bias: object) -> bool:
-    if not isinstance(bias, (bool, np.bool_)):
-        raise ValueError(f"bias must be True or False, got {bias!r}")
-    return bool(bias)
+def _check_bias(bias: object) -> str | None:
+    if bias not in BIAS_CHOICES:
+        raise ValueError(f"bias must be one of {list(BIAS_CHOICES)}, got {bias!r}")
+    return bias

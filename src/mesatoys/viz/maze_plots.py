@@ -263,11 +263,18 @@ def _run_label(result: gm.Result, with_seed: bool = True) -> str:
     parts = [f"α = {config.alpha:g}"]
     if with_seed:
         parts.append(f"seed {result.seed}")
-    parts.append("simplicity bias on" if config.has_bias else "no simplicity bias")
+    parts.append(bias_label(config))
     radius = config.cheese_radius
     if radius is not None:
         parts.append(f"cheese seen from {radius} cell{'s' if radius != 1 else ''}")
     return ", ".join(parts)
+
+
+def bias_label(config: gm.Config) -> str:
+    """``'bias against the cheese'``, ``'no bias'`` or ``'bias against the corner'``."""
+    if not config.has_bias:
+        return "no bias"
+    return f"bias against the {FEATURE_LABELS[config.biased_against].replace('top-right ', '')}"
 
 
 def objective_bar_chart(
@@ -491,6 +498,34 @@ def _draw_training_path(ax: Axes, result: gm.Result, label: str, marker: str) ->
     ax.plot(cheese[-1], corner[-1], marker, color=color("path"), mec="white", ms=9, label=label)
 
 
+def seeds_table(results: Sequence[gm.Result]) -> str:
+    """One row per run: its learned cheese and corner weights, its rates, and the control.
+
+    Args:
+        results: Runs, e.g. several seeds of one or more settings.
+
+    Returns:
+        A text table; the last column is the intended goal ``{cheese: 1}`` with the same
+        planner and view on the same test levels.
+    """
+    if not results:
+        raise ValueError("results must hold at least one run")
+    head = (
+        f"{'run':<40}{'weights: cheese':>16}{'corner':>8}{'training':>10}"
+        f"{'test':>7}{'corner instead':>16}{'intended goal':>15}"
+    )
+    rows = ["cheese reached on training and test levels, by each run", head]
+    for r in results:
+        control = gm.evaluate(r.config, gm.ALIGNED_OBJECTIVE, r.test_levels)
+        w = r.mesa_objective
+        rows.append(
+            f"{_run_label(r):<40}{w['cheese']:>+16.2f}{w['top_right']:>+8.2f}"
+            f"{pct(r.train.true_goal_rate):>10}{pct(r.test.true_goal_rate):>7}"
+            f"{pct(r.test.proxy_rate):>16}{pct(control.true_goal_rate):>15}"
+        )
+    return "\n".join(rows)
+
+
 # --- sweeps ------------------------------------------------------------------------------------
 
 
@@ -571,6 +606,7 @@ def pct(x: float) -> str:
 
 __all__ = [
     "FEATURE_LABELS",
+    "bias_label",
     "draw_maze",
     "level_ascii",
     "objective_bar_chart",
@@ -580,6 +616,7 @@ __all__ = [
     "outcome_text",
     "pct",
     "render_png",
+    "seeds_table",
     "sweep_figure",
     "train_vs_test_figure",
     "underspecification_figure",
