@@ -5,7 +5,7 @@ Run it with ``make site`` or ``python deploy/build_site.py --out site``. Each no
 with nbconvert's HTML exporter, figures embedded as PNG data. Widgets cannot work without a
 kernel, so their view data (``application/vnd.jupyter.widget-view+json``) is dropped before
 export and each widget shows its ``text/plain`` fallback instead: the course's widget classes
-put a readable summary there (``mesatoys.viz.display.ShowsWidget``).
+put a readable summary there (``mesatoys.display.ShowsWidget``).
 
 ``index.html`` lists the pages in the order of the learning path, which is read from the
 "The learning path" table of the start page (``00_*.ipynb``), with each notebook's title

@@ -58,3 +58,90 @@ def check_choice(name: str, value: object, allowed: Collection[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
     return value
+
+
+def check_number(
+    name: str,
+    value: object,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Validate a finite real number, optionally within bounds.
+
+    Args:
+        name: The argument's name, for the message.
+        value: What was passed.
+        low: Smallest allowed value (None: no lower bound).
+        high: Largest allowed value (None: no upper bound).
+        low_open: Exclude ``low`` itself.
+        high_open: Exclude ``high`` itself.
+
+    Returns:
+        ``value`` as a float.
+
+    Raises:
+        ValueError: If ``value`` is not a real number (a bool or a string is not), is NaN
+            or infinite, or is out of bounds; the message names the allowed range.
+    """
+    allowed = _interval(low, high, low_open, high_open)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a finite number{allowed}, got {value!r}")
+    number = float(value)
+    too_low = low is not None and (number < low or (low_open and number == low))
+    too_high = high is not None and (number > high or (high_open and number == high))
+    if not np.isfinite(number) or too_low or too_high:
+        raise ValueError(f"{name} must be a finite number{allowed}, got {value!r}")
+    return number
+
+
+def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if low is None and high is None:
+        return ""
+    if high is None:
+        return f" {'>' if low_open else '>='} {low:g}"
+    if low is None:
+        return f" {'<' if high_open else '<='} {high:g}"
+    return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+
+def check_config(config: object, config_class: type, module: str) -> object:
+    """The config a ``run`` was given, or the default one.
+
+    Args:
+        config: What ``run`` received (None means the defaults).
+        config_class: The module's ``Config`` class.
+        module: The module's short name, for the message (e.g. ``"probing"``).
+
+    Returns:
+        ``config``, or ``config_class()`` for None.
+
+    Raises:
+        TypeError: If ``config`` is anything but None or a ``config_class``.
+    """
+    if config is None:
+        return config_class()
+    if not isinstance(config, config_class):
+        raise TypeError(
+            f"config must be a {module}.Config (or None for the defaults), "
+            f"got {type(config).__name__}: {config!r}"
+        )
+    return config
+
+
+def check_instance(name: str, value: object, expected: type | tuple[type, ...]) -> object:
+    """Validate that ``value`` is an instance of ``expected``.
+
+    Raises:
+        TypeError: Otherwise, naming the argument and the expected type.
+    """
+    if not isinstance(value, expected):
+        names = (
+            " or ".join(t.__name__ for t in expected)
+            if isinstance(expected, tuple)
+            else expected.__name__
+        )
+        raise TypeError(f"{name} must be a {names}, got {type(value).__name__}: {value!r}")
+    return value

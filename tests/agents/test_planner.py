@@ -173,5 +173,5 @@ def test_bad_objectives_are_rejected(objective, message):
 
 
 def test_gamma_must_be_a_discount():
-    with pytest.raises(ValueError, match=r"gamma must be in \(0, 1\), got 1.0"):
+    with pytest.raises(ValueError, match=r"gamma must be a finite number in \(0, 1\), got 1.0"):
         MesaOptimizer({"cheese": 1.0}, gamma=1.0)

@@ -98,7 +98,12 @@ def test_bellman_backup_is_one_step_of_value_iteration(maze_art):
         (np.zeros((3, 4), dtype=bool), np.zeros((3, 4)), 0.9, "walls must be a square 2-D boolean"),
         (np.zeros((3, 3)), np.zeros((3, 3)), 0.9, "walls must be a square 2-D boolean"),
         (np.zeros((3, 3), dtype=bool), np.zeros((4, 4)), 0.9, "utility must have the shape"),
-        (np.zeros((3, 3), dtype=bool), np.zeros((3, 3)), 1.0, r"gamma must be in \(0, 1\)"),
+        (
+            np.zeros((3, 3), dtype=bool),
+            np.zeros((3, 3)),
+            1.0,
+            r"gamma must be a finite number in \(0, 1\)",
+        ),
         (np.zeros((3, 3), dtype=bool), np.zeros((3, 3)), 0.0, "gamma must be"),
     ],
 )

@@ -241,7 +241,7 @@ def test_a_limited_view_blinds_the_intended_goal_too():
         ({"cheese_radius": -2}, "cheese_radius must be None or an integer >= 0"),
         ({"n_test_levels": 0}, "n_test_levels must be an integer >= 1, got 0"),
         ({"levels_per_generation": 999}, "levels_per_generation must be <= n_train_levels"),
-        ({"gamma": 1.5}, r"gamma must be in \(0, 1\)"),
+        ({"gamma": 1.5}, r"gamma must be a finite number in \(0, 1\)"),
     ],
 )
 def test_bad_config_values_name_the_argument(kwargs, message):

@@ -28,23 +28,20 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from mesatoys.checks import check_number
 from mesatoys.envs.features import CHEESE, FEATURE_NAMES, corner_cells, shared_cells
 from mesatoys.envs.maze import MOVES, UNREACHABLE, distance_maps
 
 DEFAULT_GAMMA = 0.95
 
 
-def check_gamma(gamma: float) -> float:
-    """Validate a planning discount: a number in (0, 1).
+def check_gamma(gamma: object) -> float:
+    """Validate a planning discount: a finite number in (0, 1).
 
     Raises:
         ValueError: Otherwise, naming the value.
     """
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.floating)):
-        raise ValueError(f"gamma must be a number in (0, 1), got {gamma!r}")
-    if not 0.0 < gamma < 1.0:
-        raise ValueError(f"gamma must be in (0, 1), got {gamma!r}")
-    return float(gamma)
+    return check_number("gamma", gamma, 0.0, 1.0, low_open=True, high_open=True)
 
 
 def objective_vector(mesa_objective: Mapping[str, float] | np.ndarray) -> np.ndarray:

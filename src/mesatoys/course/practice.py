@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mesatoys.course.bank import LETTERS, Feedback, Question, bank_title, load_bank
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.display import ShowsWidget
 
 #: Called after every checked answer with (question id, answer was right, chosen indices).
 ResultHook = Callable[[str, bool, tuple[int, ...]], None]

@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mesatoys.course.bank import bank_names, load_bank
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.display import ShowsWidget
 
 try:
     import fcntl

@@ -51,7 +51,7 @@ from typing import Any
 
 from rank_bm25 import BM25Plus
 
-from mesatoys.viz.display import ShowsWidget
+from mesatoys.display import ShowsWidget
 
 #: Share of a question's information (IDF-weighted words) the best passage must contain.
 COVERAGE_THRESHOLD = 0.49

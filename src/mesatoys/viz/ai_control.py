@@ -31,8 +31,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
+from mesatoys.display import ShowsWidget, SyncsControls, encode_png
 from mesatoys.experiments import ai_control as ac
-from mesatoys.viz.display import ShowsWidget, SyncsControls, encode_png
 from mesatoys.viz.palette import OKABE_ITO
 
 #: Colour of each protocol in every figure of the toy (Okabe-Ito).

@@ -34,9 +34,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from mesatoys.checks import check_count, check_seed
+from mesatoys.display import ShowsWidget, SyncsControls, encode_png, render_png
 from mesatoys.experiments import deception as dc
 from mesatoys.experiments import honeypots as hp
-from mesatoys.viz.display import ShowsWidget, SyncsControls, encode_png, render_png
 from mesatoys.viz.palette import OKABE_ITO
 
 #: Colour of each kind of agent, and of misbehaviour, in every figure of this toy.

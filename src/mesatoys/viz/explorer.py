@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from mesatoys.display import ShowsWidget, SyncsControls
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import (
     FEATURE_LABELS,
     SPLIT_NAMES,

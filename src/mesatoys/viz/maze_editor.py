@@ -35,12 +35,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from mesatoys.agents.rollout import Episodes
+from mesatoys.display import ShowsWidget, SyncsControls
 from mesatoys.envs.features import corner_cells
 from mesatoys.envs.hand_mazes import ALLOWED, HAND_MAZES, maze_art, parse_maze
 from mesatoys.envs.maze import LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.experiments import layout_shift as ls
-from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import draw_maze, level_ascii, pct, render_png
 from mesatoys.viz.palette import OKABE_ITO, color
 

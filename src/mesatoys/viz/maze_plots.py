@@ -28,10 +28,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.agents.rollout import Episodes
+from mesatoys.display import render_png
 from mesatoys.envs.features import FEATURE_NAMES, cheese_in_view
 from mesatoys.envs.maze import LevelBatch
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.viz.display import render_png
 from mesatoys.viz.palette import FEATURE_COLORS, color
 
 FEATURE_LABELS = {

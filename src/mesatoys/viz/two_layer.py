@@ -39,6 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.agents.planner import utility_map, value_iteration_trace
+from mesatoys.display import ShowsWidget, SyncsControls
 from mesatoys.envs.features import (
     CHEESE,
     FEATURE_NAMES,
@@ -48,7 +49,6 @@ from mesatoys.envs.features import (
 )
 from mesatoys.envs.maze import UNREACHABLE, LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.viz.display import ShowsWidget, SyncsControls
 from mesatoys.viz.maze_plots import FEATURE_LABELS, outcome_text, trim_path
 from mesatoys.viz.palette import FEATURE_COLORS, OKABE_ITO, color
 

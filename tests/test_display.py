@@ -1,6 +1,6 @@
 import ipywidgets as w
 
-from mesatoys.viz.display import ShowsWidget, SyncsControls
+from mesatoys.display import ShowsWidget, SyncsControls
 
 
 class _Shown(ShowsWidget):
