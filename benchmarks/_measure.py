@@ -73,23 +73,19 @@ def task_headline(seeds: list[int]) -> dict:
 
 
 def task_sweep(alphas: list[float], seeds: list[int]) -> dict:
-    import numpy as np
-
     from mesatoys.experiments import goal_misgeneralization as gm
+    from mesatoys.experiments.shape import vary
+    from mesatoys.viz.maze_plots import by_alpha
 
     t0 = _now()
-    results = gm.sweep(alphas=alphas, seeds=seeds, progress=False)
+    results = gm.sweep(vary(gm.Config(), alpha=alphas), seeds=seeds, progress=False)
     total = _now() - t0
-    curve = gm.curve(results)
-    proxy = [
-        float(np.mean([r.test.proxy_rate for r in results if r.config.alpha == a]))
-        for a in curve["alpha"]
-    ]
+    curve = by_alpha(results, "true_goal_rate")
     return {
         "total_s": total,
         "n_runs": len(results),
         "curve": {k: [float(x) for x in v] for k, v in curve.items()},
-        "mean_test_proxy_rate": proxy,
+        "mean_test_proxy_rate": [float(x) for x in by_alpha(results, "proxy_rate")["mean"]],
     }
 
 
@@ -163,7 +159,7 @@ def _widget_actions(name: str) -> tuple[object, list]:
         from mesatoys.viz.two_layer import TwoLoopStepper
 
         stepper = TwoLoopStepper(gm.run(gm.Config(n_test_levels=300), seed=0))
-        last = len(stepper.result.history.params) - 1
+        last = len(stepper.result.training_weights) - 1
         moves = [{"generation": g % (last + 1), "sweep": None} for g in range(0, 40, 3)]
         return stepper, [lambda m=m: stepper.set(**m) for m in moves]
     if name == "deception_explorer":

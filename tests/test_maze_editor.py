@@ -39,9 +39,13 @@ def result():
 
 
 def _with(result, policy=None, objective=None):
+    """A copy of a result whose agents are replaced (a hand-set network, a chosen objective)."""
+    policy = policy or result.policy
+    network = policy.network_
     return dataclasses.replace(
         result,
-        policy=policy or result.policy,
+        network_weights=tuple(network.weights),
+        network_biases=tuple(network.biases),
         planner_objective=objective or result.planner_objective,
     )
 

@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from mesatoys.optimize import Adam, ESConfig, centered_ranks, evolution_strategies
+from mesatoys.optimize import (
+    MAX_GENERATIONS,
+    MAX_PAIRS,
+    Adam,
+    ESConfig,
+    centered_ranks,
+    evolution_strategies,
+)
 
 
 def _quadratic(optimum):
@@ -51,18 +58,91 @@ def test_centered_ranks():
     assert centered_ranks(np.array([1.0, 1.0, 5.0])).tolist() == [-0.25, -0.25, 0.5]
 
 
+INF, NAN = float("inf"), float("nan")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"generations": 0}, "generations must be an integer >= 1, got 0"),
-        ({"pairs": 2.5}, "pairs must be an integer >= 1, got 2.5"),
-        ({"sigma": 0}, "sigma must be > 0"),
-        ({"weight_decay": 1.0}, r"weight_decay must be in \[0, 1\)"),
+        ({"generations": 0}, r"generations must be an integer in \[1, 10000\], got 0"),
+        ({"generations": 10**6}, r"generations must be an integer in \[1, 10000\], got 1000000"),
+        ({"generations": True}, "generations must be an integer in .*, got True"),
+        ({"generations": "40"}, "generations must be an integer in .*, got '40'"),
+        ({"pairs": 2.5}, r"pairs must be an integer in \[1, 1000\], got 2.5"),
+        ({"pairs": 10**9}, r"pairs must be an integer in \[1, 1000\], got 1000000000"),
+        ({"sigma": 0}, "sigma must be a finite number > 0, got 0"),
+        ({"sigma": INF}, "sigma must be a finite number > 0, got inf"),
+        ({"sigma": NAN}, "sigma must be a finite number > 0, got nan"),
+        ({"sigma": -INF}, "sigma must be a finite number > 0, got -inf"),
+        ({"sigma": "0.3"}, "sigma must be a finite number > 0, got '0.3'"),
+        ({"learning_rate": INF}, "learning_rate must be a finite number > 0, got inf"),
+        ({"learning_rate": NAN}, "learning_rate must be a finite number > 0, got nan"),
+        ({"learning_rate": -0.1}, "learning_rate must be a finite number > 0, got -0.1"),
+        ({"learning_rate": None}, "learning_rate must be a finite number > 0, got None"),
+        ({"weight_decay": 1.0}, r"weight_decay must be a finite number in \[0, 1\), got 1.0"),
+        ({"weight_decay": -0.01}, r"weight_decay must be a finite number in \[0, 1\)"),
+        ({"weight_decay": NAN}, r"weight_decay must be a finite number in \[0, 1\), got nan"),
+        ({"weight_decay": "0.1"}, r"weight_decay must be a finite number in \[0, 1\), got '0.1'"),
     ],
 )
 def test_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ESConfig(**kwargs)
+
+
+def test_settings_at_the_limits_and_numpy_numbers_are_accepted():
+    ESConfig(generations=MAX_GENERATIONS, pairs=MAX_PAIRS, weight_decay=0.0)
+    ESConfig(generations=np.int64(3), pairs=np.int32(2), sigma=np.float32(0.5))
+
+
+def _constant(population, generation):
+    return np.zeros(len(population))
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ({"fitness": "not callable"}, TypeError, "fitness must be callable, got str"),
+        ({"config": {"generations": 3}}, TypeError, "config must be an ESConfig, got dict"),
+        ({"rng": 0}, TypeError, "rng must be a Generator, got int: 0"),
+        ({"initial": np.zeros((2, 2))}, ValueError, "initial must be a 1-D array"),
+        ({"initial": [0.0, np.nan]}, ValueError, "initial must be a 1-D array of finite numbers"),
+        ({"initial": "ab"}, ValueError, "initial must be a 1-D array"),
+        (
+            {"fitness": lambda pop, gen: np.zeros(3)},
+            ValueError,
+            r"fitness must return 4 scores .*got shape \(3,\) at generation 0",
+        ),
+        (
+            {"fitness": lambda pop, gen: np.full(len(pop), np.nan)},
+            ValueError,
+            r"fitness returned NaN for candidates \[0, 1, 2, 3\] at generation 0",
+        ),
+        ({"fitness": lambda pop, gen: ["a"] * 4}, ValueError, "fitness must return 4 numbers"),
+    ],
+)
+def test_bad_arguments_to_evolution_strategies(args, error, message):
+    call = {
+        "fitness": _constant,
+        "initial": np.zeros(2),
+        "config": ESConfig(generations=2, pairs=2),
+        "rng": np.random.default_rng(0),
+    }
+    call.update(args)
+    with pytest.raises(error, match=message):
+        evolution_strategies(**call)
+
+
+def test_infinite_scores_are_ranked_not_refused():
+    def fitness(population, generation):
+        scores = -(population**2).sum(axis=1)
+        scores[0] = -np.inf
+        return scores
+
+    theta, history = evolution_strategies(
+        fitness, np.ones(2), ESConfig(generations=5, pairs=2), np.random.default_rng(0)
+    )
+    assert np.isfinite(theta).all() and len(history.params) == 6
 
 
 # --- Adam ------------------------------------------------------------------------------------
@@ -131,10 +211,21 @@ def test_adam_descends_a_quadratic_and_updates_every_array_in_place():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"learning_rate": 0.0}, "learning_rate must be > 0, got 0.0"),
-        ({"betas": (0.9, 1.0)}, r"betas must be two numbers in \[0, 1\)"),
-        ({"eps": 0.0}, "eps must be > 0"),
-        ({"weight_decay": 1.0}, r"weight_decay must be in \[0, 1\), got 1.0"),
+        ({"learning_rate": 0.0}, "learning_rate must be a finite number > 0, got 0.0"),
+        ({"learning_rate": INF}, "learning_rate must be a finite number > 0, got inf"),
+        ({"learning_rate": NAN}, "learning_rate must be a finite number > 0, got nan"),
+        ({"learning_rate": "0.1"}, "learning_rate must be a finite number > 0, got '0.1'"),
+        ({"betas": (0.9, 1.0)}, r"betas must be two finite numbers in \[0, 1\)"),
+        ({"betas": (0.9, NAN)}, r"betas must be two finite numbers in \[0, 1\)"),
+        ({"betas": ("0.9", 0.999)}, r"betas must be two finite numbers in \[0, 1\)"),
+        ({"betas": (True, 0.999)}, r"betas must be two finite numbers in \[0, 1\)"),
+        ({"betas": 0.9}, r"betas must be two finite numbers in \[0, 1\), got 0.9"),
+        ({"betas": (0.9,)}, r"betas must be two finite numbers in \[0, 1\)"),
+        ({"eps": 0.0}, "eps must be a finite number > 0, got 0.0"),
+        ({"eps": INF}, "eps must be a finite number > 0, got inf"),
+        ({"weight_decay": 1.0}, r"weight_decay must be a finite number in \[0, 1\), got 1.0"),
+        ({"weight_decay": NAN}, r"weight_decay must be a finite number in \[0, 1\), got nan"),
+        ({"maximize": "yes"}, "maximize must be True or False, got 'yes'"),
     ],
 )
 def test_adam_bad_settings(kwargs, message):
@@ -143,6 +234,10 @@ def test_adam_bad_settings(kwargs, message):
 
 
 def test_adam_bad_params_and_grads():
+    with pytest.raises(TypeError, match=r"params must be a list of numpy arrays \(wrap one"):
+        Adam(np.zeros(2))
+    with pytest.raises(TypeError, match="params must be a list of numpy arrays"):
+        Adam(3.0)
     with pytest.raises(TypeError, match=r"params\[0\] must be a floating-point numpy array"):
         Adam([np.zeros(2, dtype=int)])
     opt = Adam([np.zeros(2), np.zeros(3)])

@@ -8,25 +8,18 @@ import sys
 
 import numpy as np
 import pytest
+from fast_configs import PNG_MAGIC, fast_maze_config
 from matplotlib.figure import Figure
 
 from mesatoys.agents.rollout import Episodes
 from mesatoys.envs.features import FEATURE_NAMES
 from mesatoys.envs.maze import LevelBatch
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.optimize import ESConfig
 from mesatoys.viz import maze_plots as mp
 from mesatoys.viz import palette
 from mesatoys.viz.explorer import GoalMisgeneralizationExplorer
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# Small and quick: a few generations on few levels is enough to exercise the plumbing.
-FAST = gm.Config(
-    n_train_levels=32,
-    n_test_levels=20,
-    levels_per_generation=8,
-    es=ESConfig(generations=3, pairs=2),
-)
+FAST = fast_maze_config()
 
 MAZE_ART = """
 #######
@@ -226,27 +219,25 @@ def test_objectives_by_seed_needs_runs_that_differ_only_by_seed(result):
     assert len(fig.axes[0].patches) == 2 * len(FEATURE_NAMES)
 
 
-def test_curve_summarises_any_rate_or_weight(result):
+def test_by_alpha_summarises_any_rate_or_weight(result):
     runs = [
         _fake(result, 0.0, 0, 0.2, 0.8),
         _fake(result, 0.0, 1, 0.4, 0.5),
         _fake(result, 0.3, 0, 0.7, 0.3),
     ]
-    np.testing.assert_allclose(gm.curve(runs)["mean"], [0.3, 0.7])
-    proxy = gm.curve(runs, "proxy_rate")
+    np.testing.assert_allclose(mp.by_alpha(runs, "true_goal_rate")["mean"], [0.3, 0.7])
+    proxy = mp.by_alpha(runs, "proxy_rate")
     np.testing.assert_allclose(proxy["mean"], [0.65, 0.3])
     np.testing.assert_allclose(proxy["low"], [0.5, 0.3])
-    weight = gm.curve(runs, "top_right")
+    weight = mp.by_alpha(runs, "top_right")
     assert weight["mean"][0] == pytest.approx(result.mesa_objective["top_right"])
 
 
-def test_curve_rejects_unknown_measures_and_splits(result):
+def test_by_alpha_rejects_unknown_measures(result):
     with pytest.raises(ValueError, match="measure must be one of"):
-        gm.curve([result], "happiness")
-    with pytest.raises(ValueError, match="split"):
-        gm.curve([result], split="validation")
+        mp.by_alpha([result], "happiness")
     with pytest.raises(ValueError, match="results"):
-        gm.curve([])
+        mp.by_alpha([], "true_goal_rate")
 
 
 def test_sweep_figure_plots_the_means_and_states_the_finding(result):

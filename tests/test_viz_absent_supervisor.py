@@ -56,6 +56,15 @@ def test_organisms_table_is_the_plain_text_table(organisms):
 
 def test_draw_world_with_camera(result):
     fig = Figure()
-    ax = va.draw_world(fig.subplots(), result.world, 0, camera=True, title="camera")
+    ax = va.draw_world(fig.subplots(), ab.world_of(result), 0, camera=True, title="camera")
     assert ax.get_title() == "camera"
     assert "C" in [t.get_text() for t in ax.texts]
+
+
+def test_results_table_holds_the_outcomes_and_objectives(result):
+    text = va.results_table(result)
+    lines = text.splitlines()
+    row = next(r for r in lines if r.startswith("trained on the reward") and "absent" in r)
+    assert row.split()[-4:] == ["100%", "46.8", "16.8", "47"]
+    weights = result.mesa_objective
+    assert f"punishment_supervised {weights['punishment_supervised']:+.2f}" in text

@@ -85,7 +85,7 @@ def test_explorer_starts_at_the_defaults_with_the_red_teams_best(explorer):
     summary = explorer.text_summary()
     assert "Audit budget 2%" in summary and "against the best attack rate" in summary
     # Its numbers are the experiment's, on the explorer's own draws.
-    again = ac.evaluate("trusted_monitoring", explorer.config, explorer._draws)
+    again = ac.evaluate_protocol("trusted_monitoring", explorer.config, explorer._draws)
     assert explorer.result["trusted_monitoring"].worst_case_safety == again.worst_case_safety
     assert f"trusted monitoring: safety {again.worst_case_safety:.3f}" in summary
 

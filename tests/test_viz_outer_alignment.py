@@ -22,7 +22,7 @@ def result():
 
 @pytest.fixture(scope="module")
 def fast_runs():
-    return sg.sweep([0, 1], FAST)
+    return sg.sweep(FAST, [0, 1], progress=False)
 
 
 # --- figures ------------------------------------------------------------------------------------

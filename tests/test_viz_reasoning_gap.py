@@ -8,6 +8,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from mesatoys.experiments import reasoning_gap as rg
+from mesatoys.experiments.shape import vary
 from mesatoys.optimize import ESConfig
 from mesatoys.viz import reasoning_gap as vr
 from mesatoys.viz.palette import OKABE_ITO
@@ -73,8 +74,8 @@ def test_curves_figure_draws_each_measure_per_generation():
 
 
 def test_sweep_figure_title_lists_where_the_shortcut_is_hidden():
-    sweep = rg.sweep("monitor_penalty", [0.0, 1.0], rg.Config(consistency_penalty=0.0), [0])
-    ax = vr.sweep_figure(sweep).axes[0]
+    configs = vary(rg.Config(consistency_penalty=0.0), monitor_penalty=(0.0, 1.0))
+    ax = vr.sweep_figure(rg.sweep(configs, seeds=[0]), "monitor_penalty").axes[0]
     assert "mostly hidden at monitor penalty = 1;" in ax.get_title()
     assert "not hidden at 0 " in ax.get_title()
     assert ax.get_xlabel() == "monitor penalty"

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from fast_configs import PNG_MAGIC, fast_maze_config
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -15,17 +16,9 @@ from mesatoys.agents.planner import MesaOptimizer
 from mesatoys.envs.features import FEATURE_NAMES, feature_cells
 from mesatoys.envs.maze import LevelBatch
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.optimize import ESConfig
 from mesatoys.viz import two_layer as tl
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# A few generations on few levels: enough to exercise the plumbing, quick to train.
-FAST = gm.Config(
-    n_train_levels=32,
-    n_test_levels=12,
-    levels_per_generation=8,
-    es=ESConfig(generations=4, pairs=2),
-)
+FAST = fast_maze_config(generations=4, n_test_levels=12)
 # 9x9: corners (1,7) top-right, (1,1) top-left, (7,1) bottom-left, (7,7) bottom-right.
 MAZE_ART = """
 #########
@@ -90,7 +83,7 @@ def test_no_generation_beats_the_shortest_route(trained):
 def test_generation_returns_match_playing_each_generation(result):
     own = gm.generation_returns(result)
     for g in (1, tl.n_generations(result)):
-        episodes = gm.play_levels(result.config, result.history.params[g], result.train_levels)
+        episodes = gm.play_levels(result.config, result.training_weights[g], result.train_levels)
         assert own[g] == pytest.approx(episodes.returns.mean())
 
 
@@ -100,7 +93,7 @@ def test_history_table_lists_scores_and_weights(result):
     assert "16 candidates" not in table and "4 candidates" in table  # 2 * pairs
     assert f"best possible is {gm.best_possible_return(result):.3f}" in lines[1]
     assert lines[2].split()[:3] == ["generation", "ES", "score"]
-    assert lines[3].split()[:2] == ["0", f"{result.history.mean_fitness[0]:.2f}"]
+    assert lines[3].split()[:2] == ["0", f"{result.training_scores[0]:.2f}"]
     assert lines[4].split()[1] == "—"  # the last generation was not scored
     assert len(lines[4].split()) == 3 + len(FEATURE_NAMES)
 

@@ -5,23 +5,48 @@ Each error names the argument, the value it got and what is allowed.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 import numpy as np
 
 
-def _is_int(value: object) -> bool:
+def is_integer(value: object) -> bool:
+    """Whether ``value`` is a Python or numpy integer; a bool is not.
+
+    ``True`` is an int to Python, but an argument given as ``True`` is a mistake, not
+    the number 1.
+    """
     return not isinstance(value, bool) and isinstance(value, (int, np.integer))
 
 
-def check_count(name: str, value: object, low: int = 1) -> int:
-    """Validate an integer of at least ``low``.
+def check_count(
+    name: str, value: object, low: int = 1, high: int | None = None, *, optional: bool = False
+) -> int | None:
+    """Validate an integer of at least ``low`` (and at most ``high``, if given).
+
+    A bool is not an integer here; numpy integers are.
+
+    Args:
+        name: The argument's name, for the message.
+        value: What was passed.
+        low: Smallest allowed value.
+        high: Largest allowed value (None: no cap). Give a cap to any count that sizes
+            an array, so a typo meets a clear message instead of a ``MemoryError``.
+        optional: Also accept None (returned as None).
+
+    Returns:
+        ``value`` as a plain int (or None).
 
     Raises:
-        ValueError: Otherwise.
+        ValueError: Otherwise; the message names the allowed range.
     """
-    if not _is_int(value) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if optional and value is None:
+        return None
+    if not is_integer(value) or value < low or (high is not None and value > high):
+        allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+        none = "None or " if optional else ""
+        raise ValueError(f"{name} must be {none}{allowed}, got {value!r}")
     return int(value)
 
 
@@ -31,7 +56,7 @@ def check_seed(seed: object) -> int:
     Raises:
         ValueError: Otherwise.
     """
-    if not _is_int(seed) or seed < 0:
+    if not is_integer(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     return int(seed)
 
@@ -143,5 +168,60 @@ def check_instance(name: str, value: object, expected: type | tuple[type, ...]) 
             if isinstance(expected, tuple)
             else expected.__name__
         )
-        raise TypeError(f"{name} must be a {names}, got {type(value).__name__}: {value!r}")
+        article = "an" if names[:1] in ("A", "E", "I", "O", "U", "a", "e", "i", "o", "u") else "a"
+        raise TypeError(f"{name} must be {article} {names}, got {type(value).__name__}: {value!r}")
     return value
+
+
+def check_action(action: object, n_actions: int) -> int:
+    """Validate a discrete action: an integer in ``[0, n_actions)``.
+
+    Python and numpy integers (and 0-d integer arrays, as ``Discrete.sample`` may give)
+    are accepted; a bool, a float or a string is not, even when it would index.
+
+    Returns:
+        ``action`` as a plain int.
+
+    Raises:
+        ValueError: Otherwise, naming the allowed range.
+    """
+    value = action
+    if isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu":
+        value = action[()]
+    if not is_integer(value) or not 0 <= value < n_actions:
+        raise ValueError(f"action must be an integer in [0, {n_actions - 1}], got {action!r}")
+    return int(value)
+
+
+def check_options(options: object, allowed: Collection[str]) -> dict[str, Any]:
+    """Validate the ``options`` of a Gymnasium ``reset``: None or a dict of known keys.
+
+    Returns:
+        A copy of ``options`` as a dict (empty for None).
+
+    Raises:
+        TypeError: If ``options`` is not a mapping.
+        ValueError: If it has a key outside ``allowed`` (a typo would otherwise be
+            silently ignored); the message lists the allowed keys.
+    """
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(
+            f"options must be a dict or None, got {type(options).__name__}: {options!r}"
+        )
+    unknown = [key for key in options if key not in allowed]
+    if unknown:
+        raise ValueError(f"options has unknown keys {unknown}; allowed: {list(allowed)}")
+    return dict(options)
+
+
+def check_render_mode(render_mode: object, allowed: Collection[str]) -> str | None:
+    """Validate a Gymnasium ``render_mode``: None or one of ``allowed``.
+
+    Raises:
+        ValueError: Otherwise.
+    """
+    if render_mode is not None and (not isinstance(render_mode, str) or render_mode not in allowed):
+        raise ValueError(f"render_mode must be one of {list(allowed)} or None, got {render_mode!r}")
+    return render_mode

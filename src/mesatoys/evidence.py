@@ -157,8 +157,29 @@ class Citation:
         return text if self.is_primary else f"{text} [second-hand: {self.source_url}]"
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, kw_only=True)
+class SourcedNumber:
+    """A number a source reports, with its bound, unit, sample size and citation.
+
+    Attributes:
+        relation: ``"="``, or ``"<"``/``">"`` when the source gives only a bound.
+        value: The number, in ``unit``.
+        unit: Unit of ``value`` (a key of :data:`UNIT_RANGES`).
+        n: Number of rollouts or samples behind the number, where the source says.
+        citation: Where the number comes from.
+        note: Context a reader needs.
+    """
+
+    relation: str
+    value: float
+    unit: str
+    n: int | None
+    citation: Citation
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding(SourcedNumber):
     """One reported number of Meinke et al. (2024): a model, a behaviour, a measure.
 
     Attributes:
@@ -169,12 +190,8 @@ class Finding:
             behaviour, ``"cot_term_rate"`` (Table 3), ``"share_favouring_goal"``,
             ``"accuracy"``, ``"accuracy_difference"`` or ``"p_value"``.
         condition: Prompting condition (one of :data:`CONDITIONS`).
-        relation: ``"="``, or ``"<"``/``">"`` when the paper gives only a bound.
-        value: The number, in ``unit``.
-        unit: Unit of ``value`` (a key of :data:`UNIT_RANGES`).
-        n: Number of rollouts behind the number, where the paper says.
-        citation: Where the number comes from.
-        note: Context a reader needs.
+
+    The number itself: see :class:`SourcedNumber`.
     """
 
     model: str
@@ -182,12 +199,6 @@ class Finding:
     behaviour: str
     measure: str
     condition: str
-    relation: str
-    value: float
-    unit: str
-    n: int | None
-    citation: Citation
-    note: str
 
     def describe(self) -> str:
         """The finding and its source, in one line."""
@@ -199,31 +210,21 @@ class Finding:
         )
 
 
-@dataclass(frozen=True)
-class TrainingResult:
+@dataclass(frozen=True, kw_only=True)
+class TrainingResult(SourcedNumber):
     """One reported number of Schoen et al. (2025) at one stage of training.
 
     Attributes:
         model: Model name, e.g. ``"o3"``.
         measure: ``"covert_action_rate"`` or ``"verbalized_eval_awareness"``.
         stage: Training stage (one of :data:`STAGES`).
-        relation: ``"="``, ``"<"`` or ``">"``.
-        value: The number, in ``unit``.
-        unit: Unit of ``value`` (a key of :data:`UNIT_RANGES`).
-        n: Number of samples, where the source says.
-        citation: Where the number comes from.
-        note: Context a reader needs.
+
+    The number itself: see :class:`SourcedNumber`.
     """
 
     model: str
     measure: str
     stage: str
-    relation: str
-    value: float
-    unit: str
-    n: int | None
-    citation: Citation
-    note: str
 
 
 @dataclass(frozen=True)
@@ -288,15 +289,9 @@ def load_scheming_findings(path: str | Path | None = None) -> tuple[Finding, ...
 def load_anti_scheming_results(path: str | Path | None = None) -> tuple[TrainingResult, ...]:
     """Load and check the before/after results of Schoen et al. (2025).
 
-    Args:
-        path: A CSV file with :data:`RESULT_COLUMNS`; by default the shipped
-            ``anti_scheming_results.csv``.
-
-    Returns:
-        One :class:`TrainingResult` per row, in file order.
-
-    Raises:
-        EvidenceError: If a column is missing or a row is malformed or unsourced.
+    As :func:`load_scheming_findings`, for a CSV file with :data:`RESULT_COLUMNS` (by
+    default the shipped ``anti_scheming_results.csv``): one :class:`TrainingResult`
+    per row, in file order, or an :class:`EvidenceError`.
     """
     return parse_training_results(*_read(path, RESULTS_FILE))
 
@@ -307,29 +302,7 @@ def parse_findings(rows: Sequence[Mapping[str, str]], source: str = "rows") -> t
     Raises:
         EvidenceError: Naming the line, the field and what is allowed.
     """
-    _require_columns(rows, FINDING_COLUMNS, source)
-    findings, seen = [], {}
-    for line, row in enumerate(rows, start=2):
-        where = _where(source, line, row)
-        for key in ("evaluation", "behaviour"):
-            _text(row, key, where)
-        finding = Finding(
-            model=_choice(row, "model", MODELS, where),
-            evaluation=row["evaluation"].strip(),
-            behaviour=row["behaviour"].strip(),
-            measure=_choice(row, "measure", MEASURES, where),
-            condition=_choice(row, "condition", CONDITIONS, where),
-            relation=_choice(row, "relation", RELATIONS, where),
-            value=_value(row, where),
-            unit=row["unit"].strip(),
-            n=_count(row, where),
-            citation=_citation(row, where),
-            note=row["note"].strip(),
-        )
-        key = (finding.model, finding.evaluation, finding.behaviour, finding.measure)
-        _unique(seen, key + (finding.condition,), line, where)
-        findings.append(finding)
-    return tuple(findings)
+    return _parse(rows, FINDING_COLUMNS, source, _finding, _finding_key)
 
 
 def parse_training_results(
@@ -340,24 +313,61 @@ def parse_training_results(
     Raises:
         EvidenceError: Naming the line, the field and what is allowed.
     """
-    _require_columns(rows, RESULT_COLUMNS, source)
-    results, seen = [], {}
+    return _parse(rows, RESULT_COLUMNS, source, _training_result, _result_key)
+
+
+def _parse(rows, columns, source, make, key_of) -> tuple:
+    """Check the columns, make one record per row and refuse repeated keys."""
+    _require_columns(rows, columns, source)
+    records, seen = [], {}
     for line, row in enumerate(rows, start=2):
         where = _where(source, line, row)
-        result = TrainingResult(
-            model=_text(row, "model", where),
-            measure=_text(row, "measure", where),
-            stage=_choice(row, "stage", STAGES, where),
-            relation=_choice(row, "relation", RELATIONS, where),
-            value=_value(row, where),
-            unit=row["unit"].strip(),
-            n=_count(row, where),
-            citation=_citation(row, where),
-            note=row["note"].strip(),
-        )
-        _unique(seen, (result.model, result.measure, result.stage), line, where)
-        results.append(result)
-    return tuple(results)
+        record = make(row, where)
+        _unique(seen, key_of(record), line, where)
+        records.append(record)
+    return tuple(records)
+
+
+def _sourced(row: Mapping[str, str], where: str) -> dict:
+    """The fields every row has: its number, unit, sample size, citation and note."""
+    return {
+        "relation": _choice(row, "relation", RELATIONS, where),
+        "value": _value(row, where),
+        "unit": row["unit"].strip(),
+        "n": _count(row, where),
+        "citation": _citation(row, where),
+        "note": row["note"].strip(),
+    }
+
+
+def _finding(row: Mapping[str, str], where: str) -> Finding:
+    for key in ("evaluation", "behaviour"):
+        _text(row, key, where)
+    return Finding(
+        model=_choice(row, "model", MODELS, where),
+        evaluation=row["evaluation"].strip(),
+        behaviour=row["behaviour"].strip(),
+        measure=_choice(row, "measure", MEASURES, where),
+        condition=_choice(row, "condition", CONDITIONS, where),
+        **_sourced(row, where),
+    )
+
+
+def _finding_key(f: Finding) -> tuple:
+    return (f.model, f.evaluation, f.behaviour, f.measure, f.condition)
+
+
+def _training_result(row: Mapping[str, str], where: str) -> TrainingResult:
+    return TrainingResult(
+        model=_text(row, "model", where),
+        measure=_text(row, "measure", where),
+        stage=_choice(row, "stage", STAGES, where),
+        **_sourced(row, where),
+    )
+
+
+def _result_key(r: TrainingResult) -> tuple:
+    return (r.model, r.measure, r.stage)
 
 
 def behaviour_matrix(

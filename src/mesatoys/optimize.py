@@ -16,10 +16,18 @@ climbs its estimated gradient with it, and the learned policies
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from mesatoys.checks import check_count, check_instance, check_number
+
+#: Most updates one run may take: enough for any toy, and a typo's run still ends.
+MAX_GENERATIONS = 10_000
+#: Most mirrored pairs per generation: every candidate is scored on the training levels,
+#: so the population sizes the fitness arrays (1,000 pairs is 2,000 candidates).
+MAX_PAIRS = 1_000
 
 
 @dataclass(frozen=True)
@@ -27,11 +35,16 @@ class ESConfig:
     """Settings of the evolution-strategies optimizer.
 
     Attributes:
-        generations: Number of updates.
-        pairs: Mirrored noise pairs per generation (population = 2 * pairs).
-        sigma: Noise scale.
-        learning_rate: Adam step size.
-        weight_decay: Pull of every parameter towards 0 per step (decoupled, as AdamW).
+        generations: Number of updates, an integer in [1, :data:`MAX_GENERATIONS`].
+        pairs: Mirrored noise pairs per generation (population = 2 * pairs), an integer
+            in [1, :data:`MAX_PAIRS`].
+        sigma: Noise scale, a finite number > 0.
+        learning_rate: Adam step size, a finite number > 0.
+        weight_decay: Pull of every parameter towards 0 per step (decoupled, as AdamW),
+            in [0, 1).
+
+    Raises:
+        ValueError: On a setting outside these ranges (NaN and infinity included).
     """
 
     generations: int = 40
@@ -41,15 +54,11 @@ class ESConfig:
     weight_decay: float = 0.02
 
     def __post_init__(self) -> None:
-        for name in ("generations", "pairs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        for name in ("sigma", "learning_rate"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        if not 0 <= self.weight_decay < 1:
-            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay!r}")
+        check_count("generations", self.generations, 1, MAX_GENERATIONS)
+        check_count("pairs", self.pairs, 1, MAX_PAIRS)
+        check_number("sigma", self.sigma, 0, low_open=True)
+        check_number("learning_rate", self.learning_rate, 0, low_open=True)
+        check_number("weight_decay", self.weight_decay, 0, 1, high_open=True)
 
 
 @dataclass
@@ -74,6 +83,15 @@ def centered_ranks(scores: np.ndarray) -> np.ndarray:
         tied = scores == value
         ranks[tied] = ranks[tied].mean()
     return ranks / max(len(scores) - 1, 1) - 0.5
+
+
+def _in_unit(value: object) -> bool:
+    """Whether ``value`` is a finite real number in [0, 1) (a bool is not)."""
+    try:
+        check_number("value", value, 0, 1, high_open=True)
+    except ValueError:
+        return False
+    return True
 
 
 class Adam:
@@ -116,14 +134,22 @@ class Adam:
         weight_decay: float = 0.0,
         maximize: bool = False,
     ):
-        if not learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
-        if not eps > 0:
-            raise ValueError(f"eps must be > 0, got {eps!r}")
-        if not 0 <= weight_decay < 1:
-            raise ValueError(f"weight_decay must be in [0, 1), got {weight_decay!r}")
+        check_number("learning_rate", learning_rate, 0, low_open=True)
+        if (
+            not isinstance(betas, (tuple, list))
+            or len(betas) != 2
+            or not all(_in_unit(b) for b in betas)
+        ):
+            raise ValueError(f"betas must be two finite numbers in [0, 1), got {betas!r}")
+        check_number("eps", eps, 0, low_open=True)
+        check_number("weight_decay", weight_decay, 0, 1, high_open=True)
+        if not isinstance(maximize, (bool, np.bool_)):
+            raise ValueError(f"maximize must be True or False, got {maximize!r}")
+        if isinstance(params, np.ndarray) or not isinstance(params, Iterable):
+            raise TypeError(
+                "params must be a list of numpy arrays (wrap one array as [array]), "
+                f"got {type(params).__name__}: {params!r}"
+            )
         self.params = list(params)
         for i, p in enumerate(self.params):
             if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
@@ -199,14 +225,25 @@ def evolution_strategies(
 
     Returns:
         The final parameters and the history.
+
+    Raises:
+        TypeError: If ``fitness`` is not callable, ``config`` is not an :class:`ESConfig`
+            or ``rng`` is not a ``numpy.random.Generator``.
+        ValueError: If ``initial`` is not a 1-D array of finite numbers, or ``fitness``
+            returns anything but ``2 * pairs`` scores or a NaN score (an infinite
+            score is fine: only the ranks count).
     """
-    theta = np.asarray(initial, dtype=float).copy()
+    if not callable(fitness):
+        raise TypeError(f"fitness must be callable, got {type(fitness).__name__}: {fitness!r}")
+    check_instance("config", config, ESConfig)
+    check_instance("rng", rng, np.random.Generator)
+    theta = _initial_params(initial)
     adam = Adam([theta], config.learning_rate, weight_decay=config.weight_decay, maximize=True)
     history = ESHistory()
     for generation in range(config.generations):
         noise = rng.standard_normal((config.pairs, theta.size))
         population = theta + config.sigma * np.concatenate([noise, -noise])
-        scores = np.asarray(fitness(population, generation), dtype=float)
+        scores = _checked_scores(fitness(population, generation), 2 * config.pairs, generation)
         history.params.append(theta.copy())
         history.mean_fitness.append(float(scores.mean()))
         shaped = centered_ranks(scores)
@@ -214,3 +251,38 @@ def evolution_strategies(
         adam.step([grad])
     history.params.append(theta.copy())
     return theta, history
+
+
+def _initial_params(initial: object) -> np.ndarray:
+    """A float copy of the starting parameters, checked to be a 1-D finite array."""
+    try:
+        theta = np.array(initial, dtype=float)
+    except (TypeError, ValueError):
+        theta = None
+    if theta is None or theta.ndim != 1 or isinstance(initial, (str, bytes)):
+        raise ValueError(f"initial must be a 1-D array of finite numbers, got {initial!r}")
+    if not np.isfinite(theta).all():
+        raise ValueError(f"initial must be a 1-D array of finite numbers, got {initial!r}")
+    return theta
+
+
+def _checked_scores(scores: object, population: int, generation: int) -> np.ndarray:
+    """The fitness function's scores as floats: one per candidate, none NaN."""
+    try:
+        scores = np.asarray(scores, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"fitness must return {population} numbers (one per candidate), "
+            f"got {scores!r} at generation {generation}"
+        ) from None
+    if scores.shape != (population,):
+        raise ValueError(
+            f"fitness must return {population} scores (one per candidate, 2 * pairs), "
+            f"got shape {scores.shape} at generation {generation}"
+        )
+    if np.isnan(scores).any():
+        raise ValueError(
+            f"fitness returned NaN for candidates {np.flatnonzero(np.isnan(scores)).tolist()} "
+            f"at generation {generation}; every score must be a number"
+        )
+    return scores

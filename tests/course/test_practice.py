@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import ipywidgets as w
+import numpy as np
 import pytest
 
 from mesatoys.course import bank, practice
@@ -206,6 +207,28 @@ def test_bad_answers_raise_a_value_error_naming_the_argument(answer):
     assert q.attempts == []  # nothing recorded
 
 
+@pytest.mark.parametrize(
+    "answer", [np.int64(1), np.int32(1), np.uint8(1), [np.int64(1)], (np.intp(1),), np.array([1])]
+)
+def test_numpy_integers_are_accepted_as_indices(answer):
+    q = PracticeQuestion(_single())
+    feedback = q.check(answer)
+    assert feedback.right and feedback.chosen == (1,) and q.attempts == [(1,)]
+    assert type(q.attempts[0][0]) is int
+
+
+@pytest.mark.parametrize("answer", [[np.int64(2), np.int64(0)], np.array([0, 2]), np.int16(0)])
+def test_numpy_integers_are_accepted_for_multiple_select(answer):
+    feedback = PracticeQuestion(_multiple()).check(answer)
+    assert feedback.chosen == ((0, 2) if np.ndim(answer) else (0,))
+
+
+@pytest.mark.parametrize("answer", [np.bool_(True), np.float64(1.0), np.int64(3), np.array([[1]])])
+def test_numpy_values_that_are_not_option_indices_are_still_refused(answer):
+    with pytest.raises(ValueError, match="answer must be one letter A-C or an index 0-2; got"):
+        PracticeQuestion(_single()).check(answer)
+
+
 def test_several_options_for_a_single_choice_question_are_refused():
     with pytest.raises(ValueError, match="answer must name exactly one option"):
         PracticeQuestion(_single()).check("A,B")
@@ -260,6 +283,45 @@ def test_on_result_hears_widget_checks_too():
     q.controls[0].value = 0
     q.controls[-1].click()
     assert calls == [("inner-alignment-which-failure", True, (0,))]
+
+
+def _broken_hook(question_id, right, chosen):
+    raise RuntimeError("the hook broke")
+
+
+def test_a_failing_hook_cannot_swallow_the_feedback():
+    q = PracticeQuestion(_single(), on_result=_broken_hook)
+    with pytest.warns(practice.HookWarning, match="checked.*RuntimeError: the hook broke"):
+        feedback = q.check("B")
+    assert feedback.right and feedback.verdict == "Correct." and q.attempts == [(1,)]
+
+
+def test_a_failing_hook_is_reported_in_the_widget_under_the_feedback():
+    q = PracticeQuestion(_single(), on_result=_broken_hook)
+    q.controls[0].value = 1
+    q.controls[-1].click()  # the Check button: nothing raises into it
+    shown = q.feedback_shown
+    assert shown.index("Correct.") < shown.index("RuntimeError: the hook broke")
+    assert q.attempts == [(1,)]
+
+
+def test_a_failing_hook_does_not_stop_the_progress_recorder(progress_home):
+    q = practice.questions("03_inner_alignment", on_result=_broken_hook)[0]
+    with pytest.warns(practice.HookWarning, match="the hook broke"):
+        q.check("A")
+    saved = json.loads((progress_home / "progress.json").read_text())
+    assert saved["answers"][q.id]["last_answer"] == [0]
+
+
+def test_a_failing_question_hook_still_updates_the_quiz_and_calls_its_hook():
+    heard = []
+    qs = [PracticeQuestion(_single(), on_result=_broken_hook), PracticeQuestion(_multiple())]
+    quiz = PracticeQuiz(qs, title="T", on_result=lambda *a: heard.append(a))
+    score = quiz.widget.children[-1]
+    with pytest.warns(practice.HookWarning, match="the hook broke"):
+        quiz[0].check("B")
+    assert heard == [("demo-single", True, (1,))]
+    assert "1 / 2 answered correctly" in score.value
 
 
 def test_on_result_must_be_callable():
@@ -518,3 +580,15 @@ def test_questions_are_built_fresh_each_time():
     first[0].check("A")
     second = practice.questions("02_mesa_optimization")
     assert second[0] is not first[0] and second[0].attempts == []
+
+
+def test_the_bank_takes_numpy_integers_as_option_indices():
+    import numpy as np
+
+    from mesatoys.course.bank import load_bank
+
+    question = load_bank("03_inner_alignment")[0]
+    right = question.correct[0]
+    assert question.feedback_for(np.int64(right)).right
+    assert question.feedback_for(np.int32(right)).chosen == (right,)
+    assert question.feedback_for(right) == question.feedback_for(np.int64(right))

@@ -8,16 +8,20 @@ PermissionError. A real chmod test runs too where the tests do not run as root.
 
 from __future__ import annotations
 
+import ast
 import json
 import multiprocessing
 import os
 import re
 import subprocess
 import sys
+import time
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 
 import ipywidgets as w
+import numpy as np
 import pytest
 
 from mesatoys.course import practice, progress
@@ -126,6 +130,33 @@ def test_bad_answers_are_rejected_naming_the_argument(store, args, message):
         store.record_answer(*args)
 
 
+def test_numpy_integers_are_accepted_and_saved_as_plain_ones(store):
+    score = (np.int64(1), np.int32(2), np.uint8(15))
+    store.record_answer(NB1, "q", True, (np.int64(0), np.int64(2)), score)
+    saved = _saved(store)  # JSON could not hold numpy integers: these are plain ints
+    assert saved["answers"]["q"]["last_answer"] == [0, 2]
+    assert saved["quizzes"][NB1]["first_try"] == 1 and saved["quizzes"][NB1]["total"] == 15
+
+
+def test_numpy_answers_to_practice_questions_are_recorded(progress_home):
+    q = practice.questions(NB1)[0]
+    feedback = q.check(np.int64(q.question.correct[0]))
+    assert feedback.right and q.attempts == [q.question.correct]
+    saved = json.loads((progress_home / "progress.json").read_text())
+    assert saved["answers"][q.id]["last_answer"] == list(q.question.correct)
+
+
+def test_a_failing_recorder_still_gives_feedback(progress_home, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ProgressStore, "record_answer", broken)
+    q = practice.questions(NB1)[0]
+    with pytest.warns(practice.HookWarning, match="RuntimeError: disk on fire"):
+        feedback = q.check("A")
+    assert feedback.verdict and q.attempts == [(0,)]
+
+
 def test_practice_questions_record_by_default_and_not_when_told(progress_home):
     qs = practice.questions(NB1)
     qs[0].check(_wrong(qs[0].question))
@@ -228,6 +259,167 @@ def test_json_of_the_wrong_shape_counts_as_corrupted(store, content):
     assert len(list(store.path.parent.glob("progress.json.corrupt-*"))) == 1
 
 
+def _start_page() -> None:
+    ProgressView().text_summary()
+
+
+def _practice_check() -> None:
+    practice.questions(NB1)[0].check("A")
+
+
+def _complete() -> None:
+    progress.complete(NB1, END1)
+
+
+@pytest.mark.parametrize("entry", [_start_page, _practice_check, _complete])
+def test_a_deeply_nested_file_is_kept_aside_not_a_recursion_error(progress_home, entry):
+    path = progress_home / "progress.json"
+    brackets = b"[" * 100_000 + b"]" * 100_000
+    path.write_bytes(brackets)
+    with pytest.warns(ProgressWarning, match=f"nested deeper than {progress.MAX_DEPTH} levels"):
+        entry()
+    (kept,) = progress_home.glob("progress.json.corrupt-*")
+    assert kept.read_bytes() == brackets  # set aside, never deleted
+    assert json.loads(path.read_text())["version"] == FORMAT_VERSION  # a fresh record
+
+
+def test_an_oversized_file_is_kept_aside_unread(store):
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(b"{" + b" " * progress.MAX_FILE_BYTES + b"}")
+    with pytest.warns(ProgressWarning, match=f"larger than {progress.MAX_FILE_BYTES} bytes"):
+        store.complete(NB1, END1)
+    (kept,) = store.path.parent.glob("progress.json.corrupt-*")
+    assert kept.stat().st_size == progress.MAX_FILE_BYTES + 2
+    assert END1 in _saved(store)["sections"][NB1]
+
+
+def test_brackets_inside_strings_do_not_count_as_depth(store):
+    store.record_answer(NB1, "[{" * 40 + 'a "quoted" \\ id', True, (0,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(store.data()["answers"]) == 1
+    assert progress.decode(store.path.read_bytes()) == store.data()
+
+
+def test_a_second_corrupt_file_never_overwrites_the_first_kept_one(store, monkeypatch):
+    store.path.parent.mkdir(parents=True)
+    stamp = "20250101T000000000000Z"
+    monkeypatch.setattr(progress, "datetime", _FrozenClock)  # both set aside at one instant
+    for content in (b"one", b"two"):
+        store.path.write_bytes(content)
+        with pytest.warns(ProgressWarning):
+            store.data()
+    kept = sorted(store.path.parent.glob("progress.json.corrupt-*"))
+    assert [k.name.split("corrupt-")[1] for k in kept] == [stamp, f"{stamp}-1"]
+    assert [k.read_bytes() for k in kept] == [b"one", b"two"]
+
+
+class _FrozenClock(datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+# --- temporary files of killed writers -----------------------------------------------------------
+
+
+def test_temp_files_of_dead_writers_are_removed_by_the_next_write(store):
+    store.complete(NB1, END1)
+    folder = store.path.parent
+    dead = [folder / f".progress.json.dead{i:04d}.tmp" for i in range(3)]
+    dead.append(folder / ".progress.json.before-reset-20250101T000000000000Z.abcd1234.tmp")
+    others = [folder / "notes.tmp", folder / ".other.json.abcd1234.tmp"]
+    for file in dead + others:
+        file.write_text("{half a rec")
+    store.record_answer(NB1, "q", True, (0,))
+    assert not any(f.exists() for f in dead)
+    assert all(f.exists() for f in others)  # not this store's: left alone
+    assert END1 in _saved(store)["sections"][NB1] and "q" in _saved(store)["answers"]
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+from mesatoys.course import progress
+store = progress.ProgressStore(sys.argv[1])
+os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # dies mid-write
+store.record_answer("01_the_two_layer_problem", sys.argv[2], True, (0,))
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_a_writer_killed_mid_write_leaves_no_temp_file_for_long(store):
+    store.complete(NB1, END1)
+    for k in range(3):
+        killed = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(store.path), f"k{k}"])
+        assert killed.returncode == -9
+    # Each killed writer left a temp file, and each later writer removed the one before it.
+    assert len(list(store.path.parent.glob(".progress.json.*.tmp"))) == 1
+    store.record_answer(NB1, "after", True, (0,))
+    assert not list(store.path.parent.glob("*.tmp"))
+    assert set(_saved(store)["answers"]) == {"after"} and END1 in _saved(store)["sections"][NB1]
+
+
+def test_without_a_lock_only_old_temp_files_are_removed(store, monkeypatch):
+    monkeypatch.setattr(progress, "fcntl", None)  # as on Windows: another writer may be live
+    store.path.parent.mkdir(parents=True)
+    old = store.path.parent / ".progress.json.old12345.tmp"
+    live = store.path.parent / ".progress.json.live1234.tmp"
+    for file in (old, live):
+        file.write_text("{")
+    stale = time.time() - progress.UNLOCKED_TEMP_AGE - 60
+    os.utime(old, (stale, stale))
+    store.complete(NB1, END1)
+    assert not old.exists() and live.exists()
+
+
+# --- a symbolic link as the progress file -------------------------------------------------------
+
+
+@pytest.fixture
+def linked(tmp_path):
+    """A store whose progress.json is a symbolic link to a file in another folder."""
+    real = tmp_path / "synced" / "my-progress.json"
+    real.parent.mkdir()
+    link = tmp_path / "home" / "progress.json"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    return ProgressStore(link), real
+
+
+def test_a_symlinked_file_is_written_through_and_stays_a_link(linked):
+    store, real = linked
+    store.complete(NB1, END1)
+    store.record_answer(NB1, "q", True, (0,))
+    assert store.path.is_symlink() and store.path.resolve() == real
+    assert END1 in json.loads(real.read_text())["sections"][NB1]
+    assert "q" in json.loads(real.read_text())["answers"]
+    assert not list(real.parent.glob("*.tmp")) and not list(store.path.parent.glob("*.tmp"))
+
+
+def test_a_symlinked_file_keeps_its_link_through_reset_and_damage(linked):
+    store, real = linked
+    store.complete(NB1, END1)
+    kept = store.reset()
+    assert store.path.is_symlink() and kept.parent == real.parent
+    assert END1 in json.loads(kept.read_text())["sections"][NB1]
+    real.write_text("[" * 100)
+    with pytest.warns(ProgressWarning, match="could not be read"):
+        store.complete(NB1, END1)
+    assert store.path.is_symlink() and END1 in json.loads(real.read_text())["sections"][NB1]
+    (damaged,) = real.parent.glob("my-progress.json.corrupt-*")
+    assert damaged.read_text() == "[" * 100
+
+
+def test_a_symlink_loop_is_refused_with_a_message(tmp_path):
+    link = tmp_path / "progress.json"
+    link.symlink_to(tmp_path / "loop")
+    (tmp_path / "loop").symlink_to(link)
+    store = ProgressStore(link)
+    with pytest.warns(ProgressWarning, match="symbolic links form a loop"):
+        store.complete(NB1, END1)
+    assert store.in_memory and link.is_symlink() and (tmp_path / "loop").is_symlink()
+
+
 def test_a_home_that_cannot_be_created_keeps_progress_in_memory(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -291,39 +483,34 @@ def test_a_newer_format_is_left_untouched(store):
     store.record_answer(NB1, "q", True, (0,))
     store.reset()
     assert store.path.read_text() == newer
-    assert store.in_memory and not list(store.path.parent.glob("*.before-reset"))
+    assert store.in_memory and not list(store.path.parent.glob("*.before-reset*"))
     with pytest.raises(progress.NewerFormatError, match=f"format {FORMAT_VERSION + 1}"):
-        progress.upgrade(json.loads(newer))
+        progress.decode(newer.encode())
 
 
-def test_an_older_format_is_migrated(store):
-    old = {
-        "version": 1,
-        "updated": "2025-01-02T03:04:05+00:00",
-        "completed": [f"{NB1}/{END1}"],
-        "answers": {
-            load_bank(NB1)[0].id: {
-                "attempts": 3,
-                "first_right": False,
-                "last_right": True,
-                "last": [1],
-            },
-        },
-        "quiz": {"first_try": 9, "answered": 12, "total": 15},
-    }
+def test_a_version_1_file_is_kept_aside_not_migrated(store):
+    # Format version 1 never shipped: there is no migration, and such a file is set aside.
+    old = {"version": 1, "completed": [f"{NB1}/{END1}"], "answers": {}}
     store.path.parent.mkdir(parents=True)
     store.path.write_text(json.dumps(old))
-    data = store.data()
-    assert data["version"] == FORMAT_VERSION
-    assert data["sections"] == {NB1: {END1: "2025-01-02T03:04:05+00:00"}}
-    rec = data["answers"][load_bank(NB1)[0].id]
-    assert (rec["attempts"], rec["right_first_time"], rec["solved"]) == (3, False, True)
-    assert rec["notebook"] == NB1 and rec["last_answer"] == [1]
-    assert data["quizzes"][QUIZ]["best_first_try"] == 9
-    store.record_answer(NB1, "later", True, (0,))  # the next write saves the new format
-    assert (
-        _saved(store)["version"] == FORMAT_VERSION and _saved(store)["sections"] == data["sections"]
-    )
+    with pytest.warns(ProgressWarning, match=f"version must be {FORMAT_VERSION}, got 1"):
+        data = store.data()
+    assert data["sections"] == {} and not hasattr(progress, "MIGRATIONS")
+    (kept,) = store.path.parent.glob("progress.json.corrupt-*")
+    assert json.loads(kept.read_text()) == old
+
+
+def test_the_module_docstring_names_every_package_it_imports():
+    tree = ast.parse(Path(progress.__file__).read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    ours = {m for m in imported if m.split(".")[0] not in sys.stdlib_module_names}
+    doc = " ".join(progress.__doc__.split())
+    assert "ipywidgets loads only when" in doc  # imported inside the widget's method
+    ours -= {"__future__", "ipywidgets"}
+    assert ours == {"mesatoys.course.bank", "mesatoys.display"}
+    assert "imports only the standard library" not in doc
+    assert all(f":mod:`{m}`" in doc for m in ours)
 
 
 # --- reset and export ---------------------------------------------------------------------------
@@ -333,11 +520,26 @@ def test_reset_needs_confirmation_and_keeps_a_copy(progress_home, capsys):
     progress.complete(NB1, END1)
     assert progress.reset() is False
     assert END1 in progress.default_store().data()["sections"][NB1]
+    assert "confirm=True" in capsys.readouterr().out
     assert progress.reset(confirm=True) is True
     assert progress.default_store().data()["sections"] == {}
-    kept = json.loads((progress_home / "progress.json.before-reset").read_text())
-    assert END1 in kept["sections"][NB1]
-    assert "confirm=True" in capsys.readouterr().out
+    (kept,) = progress_home.glob("progress.json.before-reset-*")
+    assert END1 in json.loads(kept.read_text())["sections"][NB1]
+    assert str(kept) in capsys.readouterr().out  # the message says where the copy is
+
+
+def test_every_reset_keeps_its_own_copy(progress_home):
+    progress.complete(NB1, END1)
+    progress.reset(confirm=True)
+    progress.default_store().record_answer(NB1, "q", True, (0,))
+    progress.reset(confirm=True)
+    progress.reset(confirm=True)  # nothing saved since: the empty record gets its own copy
+    kept = sorted(progress_home.glob("progress.json.before-reset-*"))
+    records = [json.loads(k.read_text()) for k in kept]
+    assert len(kept) == 3  # no reset overwrote an earlier copy
+    assert END1 in records[0]["sections"][NB1] and records[0]["answers"] == {}
+    assert records[1]["sections"] == {} and "q" in records[1]["answers"]
+    assert records[2]["sections"] == {} and records[2]["answers"] == {}
 
 
 def test_export_gives_the_same_record_as_json_and_as_a_file(store, tmp_path):
@@ -395,6 +597,8 @@ def test_widget_reset_is_two_steps_and_cancellable(store):
     view.confirm_button.click()
     assert store.data()["sections"] == {} and store.data()["answers"] == {}
     assert "0 / 1" in view.widget.children[1].value and "erased" in view.status
+    (kept,) = store.path.parent.glob("progress.json.before-reset-*")
+    assert kept.name in view.status
     buttons = view.controls
     assert all(isinstance(b, w.Button) and b.description for b in buttons)  # keyboard-focusable
 

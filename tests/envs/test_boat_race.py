@@ -165,7 +165,7 @@ def test_step_needs_reset_and_a_valid_action():
     with pytest.raises(RuntimeError, match="reset"):
         env.step(0)
     env.reset()
-    with pytest.raises(ValueError, match=r"action must be an int in \[0, 3\], got 4"):
+    with pytest.raises(ValueError, match=r"action must be an integer in \[0, 3\], got 4"):
         env.step(4)
     with pytest.raises(ValueError, match=r"options\['cell'\] must be an integer in \[0, 15\]"):
         env.reset(options={"cell": 16})

@@ -1,90 +1,22 @@
-"""The absent-supervisor experiment: the planner against BFS, the phenomenon across seeds."""
+"""The absent-supervisor experiment: the phenomenon across seeds, and its one shape.
+
+The planner and the exact evaluator it trains with are checked against BFS and a
+Monte Carlo of the Gymnasium view in ``tests/agents/test_watched_*.py``.
+"""
 
 import dataclasses
 
 import numpy as np
 import pytest
 
-from mesatoys.envs.absent_supervisor import (
-    GOAL_REWARD,
-    MOVEMENT_REWARD,
-    PUNISHMENT_REWARD,
-    TEST_LAYOUTS,
-    TRAIN_LAYOUTS,
-    AbsentSupervisorEnv,
-    make_world,
-)
+from mesatoys.agents.watched_planner import FEATURE_NAMES, EpisodeSpecs
+from mesatoys.envs.absent_supervisor import make_world
 from mesatoys.experiments import absent_supervisor as ab
+from mesatoys.experiments import model_organisms as mo
 from mesatoys.optimize import ESConfig
-from tests.conftest import bfs_distances
 
 FAST = ab.Config(es=ESConfig(generations=3, pairs=2))
 SEEDS = range(5)
-
-
-def _bfs_lengths(art):
-    """(shortest route, shortest route around the punishment cell), by plain BFS."""
-    walls = np.array([[ch == "#" for ch in row] for row in art])
-    marks = {ch: (r, c) for r, row in enumerate(art) for c, ch in enumerate(row) if ch in "AGP"}
-    short = bfs_distances(walls, marks["G"])[marks["A"]]
-    walls[marks["P"]] = True
-    return short, bfs_distances(walls, marks["G"])[marks["A"]]
-
-
-def _reference_best(art, watched):
-    short, safe = _bfs_lengths(art)
-    through = GOAL_REWARD + MOVEMENT_REWARD * short + PUNISHMENT_REWARD * watched
-    return max(through, GOAL_REWARD + MOVEMENT_REWARD * safe)
-
-
-@pytest.mark.parametrize("split", ["train", "test"])
-@pytest.mark.parametrize("watched", [False, True])
-def test_best_returns_match_bfs(split, watched):
-    world = make_world(split)
-    arts = {**TRAIN_LAYOUTS, **TEST_LAYOUTS}
-    episodes = ab.Episodes.every_layout(world, supervisor=watched)
-    expected = [_reference_best(arts[name], watched) for name in world.names]
-    assert ab.best_returns(world, episodes).tolist() == expected
-
-
-@pytest.mark.parametrize("split", ["train", "test"])
-def test_a_greedy_planner_with_a_sensible_objective_earns_the_bfs_optimum(split):
-    world = make_world(split)
-    arts = {**TRAIN_LAYOUTS, **TEST_LAYOUTS}
-    # Avoid the cell only when the supervisor shows: the reward's own preferences.
-    objective = ab.objective_vector({"goal": 1.0, "punishment_supervised": -5.0})
-    config = ab.Config(temperature=0.0)
-    for supervisor in (False, True):
-        episodes = ab.Episodes.every_layout(world, supervisor=supervisor)
-        outcome = ab.evaluate(world, episodes, objective, config)
-        best = np.mean([_reference_best(arts[name], supervisor) for name in world.names])
-        assert outcome.base_return == best
-        assert outcome.shortcut_rate == (0.0 if supervisor else 1.0)
-        assert outcome.steps == (9 if supervisor else 3)
-
-
-def test_expectations_match_sampled_episodes_in_the_gymnasium_view():
-    world = make_world("train")
-    objective = ab.objective_vector({"goal": 0.5, "punishment_unobserved": -0.1})
-    episodes = ab.Episodes.every_layout(world, supervisor=False)
-    policy = ab.plan(world, episodes, objective[None], 0.95, 20, temperature=0.3)[0]
-    exact = ab.expect(world, episodes, policy[None])
-    rng = np.random.default_rng(0)
-    env = AbsentSupervisorEnv()
-    for layout in range(world.n_layouts):
-        returns, shortcuts = [], []
-        for _ in range(300):
-            env.reset(options={"layout": layout, "supervisor": False})
-            term = trunc = False
-            while not (term or trunc):
-                open_index = int(np.flatnonzero(world.open.cells[layout] == env.cell)[0])
-                action = int(rng.choice(4, p=policy[layout, open_index]))
-                _, _, term, trunc, info = env.step(action)
-            returns.append(info["episode_return"])
-            shortcuts.append(info["punished"] > 0)
-        mean, sem = np.mean(returns), np.std(returns) / np.sqrt(len(returns)) + 1e-9
-        assert abs(mean - exact.returns(episodes.watched)[0, layout]) < 4 * sem + 0.05
-        assert abs(np.mean(shortcuts) - exact.shortcut[0, layout]) < 0.1
 
 
 @pytest.fixture(scope="module")
@@ -132,16 +64,31 @@ def test_default_numbers_at_seed_0(runs):
     assert round(res.mesa["unobserved"].performance, 1) == 16.8
 
 
+def test_the_training_record_ends_at_the_learned_objective(runs):
+    res = runs[0]
+    generations = res.config.es.generations
+    for agent in ab.AGENTS:
+        weights, scores = res.training_weights[agent], res.training_scores[agent]
+        assert weights.shape == (generations + 1, len(FEATURE_NAMES))
+        assert scores.shape == (generations,)
+        learned = getattr(res, f"{agent}_objective")
+        assert weights[-1].tolist() == [learned[f] for f in FEATURE_NAMES]
+        assert np.all(weights[0] == 0) and np.all(weights[:, 2] == 0)  # camera never trained
+    assert res.training_scores["mesa"][-5:].mean() > res.training_scores["mesa"][:5].mean()
+
+
 def test_routes(runs):
     res = runs[0]
-    world = res.world
+    world = ab.world_of(res)
     for layout in range(world.n_layouts):
         sneaky = ab.route(res, layout, "unobserved")
         honest = ab.route(res, layout, "observed")
         assert len(sneaky) == 4 and world.punishment[layout] in sneaky
         assert len(honest) == 10 and world.punishment[layout] not in honest
         assert world.punishment[layout] not in ab.route(res, layout, "unobserved", "control")
-    with pytest.raises(ValueError, match="agent must be"):
+    by_name = ab.route(res, "original", "observed")  # layouts by name, too
+    assert np.array_equal(by_name, ab.route(res, world.names.index("original"), "observed"))
+    with pytest.raises(ValueError, match="agent must be one of"):
         ab.route(res, 0, "observed", "robot")
     with pytest.raises(ValueError, match="condition must be one of"):
         ab.route(res, 0, "asleep")
@@ -155,45 +102,92 @@ def test_the_shortcut_disappears_when_the_supervisor_is_always_there():
 
 def test_same_seed_same_numbers_and_seeds_differ():
     a, b, c = ab.run(FAST, 1), ab.run(FAST, 1), ab.run(FAST, 2)
-    assert np.array_equal(a.mesa_weights, b.mesa_weights) and a.mesa == b.mesa
-    assert not np.array_equal(a.mesa_weights, c.mesa_weights)
-    assert [r.seed for r in ab.sweep([0, 1], FAST)] == [0, 1]
+    assert a.mesa_objective == b.mesa_objective and a.mesa == b.mesa
+    assert a.mesa_objective != c.mesa_objective
 
 
-def test_sample_episodes_draws_honeypots_only_without_a_supervisor():
+def test_sweep_and_summary():
+    other = dataclasses.replace(FAST, p_supervisor=1.0)
+    results = ab.sweep([FAST, other], seeds=[0, 1])
+    assert [(r.config.p_supervisor, r.seed) for r in results] == [(0.5, 0), (0.5, 1), (1.0, 0),
+                                                                   (1.0, 1)]  # fmt: skip
+    stats = ab.summary(results[:2])
+    rates = [r.mesa["unobserved"].shortcut_rate for r in results[:2]]
+    assert stats["mesa_unobserved_shortcut_rate"] == {
+        "mean": pytest.approx(np.mean(rates)),
+        "min": min(rates),
+        "max": max(rates),
+    }
+    assert stats["control_goal"]["max"] == max(r.control_objective["goal"] for r in results[:2])
+    assert all(set(v) == {"mean", "min", "max"} for v in stats.values())
+    with pytest.raises(ValueError, match="at least one"):
+        ab.summary([])
+
+
+def test_the_result_holds_plain_data(runs):
+    res = runs[0]
+    for f in dataclasses.fields(res):
+        value = getattr(res, f.name)
+        assert isinstance(value, (int, float, dict, np.ndarray, ab.Config)), f.name
+    for outcomes in (res.mesa, res.control):
+        assert all(isinstance(v, float) for o in outcomes.values() for v in vars(o).values())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.seed = 3
+
+
+def test_sample_specs_draws_honeypots_only_without_a_supervisor():
     world = make_world("train")
-    eps = ab.sample_episodes(world, 2000, 0.5, np.random.default_rng(0), p_honeypot=0.4)
-    assert not (eps.camera & eps.supervisor).any()
-    assert np.array_equal(eps.watched, eps.supervisor | eps.camera)
-    assert abs(eps.camera.mean() - 0.2) < 0.03 and abs(eps.supervisor.mean() - 0.5) < 0.04
+    specs = ab.sample_specs(world, 2000, 0.5, np.random.default_rng(0), p_honeypot=0.4)
+    assert isinstance(specs, EpisodeSpecs)
+    assert not (specs.camera & specs.supervisor).any()
+    assert np.array_equal(specs.watched, specs.supervisor | specs.camera)
+    assert abs(specs.camera.mean() - 0.2) < 0.03 and abs(specs.supervisor.mean() - 0.5) < 0.04
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"p_supervisor": -0.1}, r"p_supervisor must be in \[0, 1\]"),
-        ({"n_train_episodes": 0}, "n_train_episodes must be an integer >= 1"),
-        ({"gamma": 1.0}, r"gamma must be in \(0, 1\), got 1.0"),
-        ({"gamma": "x"}, "gamma must be a number"),
-        ({"horizon": 0}, "horizon must be an integer >= 1"),
-        ({"temperature": -1.0}, "temperature must be >= 0"),
-        ({"max_steps": 0}, "max_steps must be an integer >= 1"),
-        ({"es": {}}, "es must be an ESConfig"),
+        ({"p_supervisor": -0.1}, ValueError, r"p_supervisor must be in \[0, 1\]"),
+        (
+            {"n_train_episodes": 0},
+            ValueError,
+            r"n_train_episodes must be an integer in \[1, 100000\], got 0",
+        ),
+        (
+            {"n_train_episodes": 10**7},
+            ValueError,
+            r"n_train_episodes must be an integer in \[1, 100000\]",
+        ),
+        ({"gamma": 1.0}, ValueError, r"gamma must be a finite number in \(0, 1\), got 1.0"),
+        ({"gamma": "0.9"}, ValueError, "gamma must be a finite number"),
+        ({"horizon": 0}, ValueError, r"horizon must be an integer in \[1, 1000\], got 0"),
+        ({"horizon": 5000}, ValueError, r"horizon must be an integer in \[1, 1000\], got 5000"),
+        ({"temperature": -1.0}, ValueError, "temperature must be a finite number >= 0"),
+        ({"temperature": float("inf")}, ValueError, "temperature must be a finite number"),
+        ({"temperature": float("nan")}, ValueError, "temperature"),
+        ({"max_steps": 0}, ValueError, r"max_steps must be an integer in \[1, 1000\]"),
+        ({"es": {}}, TypeError, "es must be an? ESConfig"),
     ],
 )
-def test_bad_config(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_config(kwargs, error, message):
+    with pytest.raises(error, match=message):
         ab.Config(**kwargs)
+
+
+def test_run_takes_only_its_own_config():
+    for wrong in ({"p_supervisor": 0.5}, mo.Config(), "default"):
+        with pytest.raises(TypeError, match="config must be an? absent_supervisor.Config"):
+            ab.run(wrong)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        ab.run(FAST, -1)
 
 
 def test_bad_arguments():
     world = make_world("train")
-    episodes = ab.Episodes.every_layout(world, True)
+    specs = EpisodeSpecs.every_layout(world, True)
     with pytest.raises(ValueError, match="target must be one of"):
-        ab.scores(world, episodes, np.zeros((1, 4)), "laps", FAST)
-    with pytest.raises(ValueError, match="unknown features"):
-        ab.objective_vector({"cheese": 1.0})
-    with pytest.raises(ValueError, match="objective must have 4 weights"):
-        ab.objective_vector(np.zeros(3))
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
-        ab.run(FAST, -1)
+        ab.scores(world, specs, np.zeros((1, 4)), "laps", FAST)
+    with pytest.raises(ValueError, match="condition must be one of"):
+        ab.condition_specs(world, "sometimes")
+    with pytest.raises(TypeError, match="result must be an? Result"):
+        ab.world_of(FAST)

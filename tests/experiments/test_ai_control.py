@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from mesatoys.experiments import ai_control as ac
+from mesatoys.experiments.shape import vary
 
 SEEDS = (0, 1, 2)
 Z = 4.5  # standard errors allowed between an estimate and its exact value
@@ -220,17 +221,21 @@ def test_the_frontier():
     assert front.safety[2] == front.points["defer_to_trusted"][1]
 
 
-def test_budget_sweep_against_the_closed_form():
+def test_a_sweep_over_budgets_against_the_closed_form():
     budgets = (0.01, 0.05)
     config = ac.Config(n_deployments=1500)
-    sweep = ac.budget_sweep(budgets, config, seeds=(0, 1))
+    runs = ac.sweep(vary(config, audit_budget=budgets), seeds=(0, 1))
     for i, budget in enumerate(budgets):
         for protocol in ac.PROTOCOLS:
             exact = exact_curve(protocol, replace(config, audit_budget=budget)).min()
             se = math.sqrt(exact * (1 - exact) / 1500)
-            assert np.all(np.abs(sweep.safety[protocol][i] - exact) <= Z * se)
-    assert np.all(sweep.safety["trusted_monitoring"][1] > sweep.safety["trusted_monitoring"][0])
-    assert sweep.safety["upfront_auditing"].shape == (2, 2)
+            for r in runs[2 * i : 2 * i + 2]:
+                assert abs(r[protocol].worst_case_safety - exact) <= Z * se
+    low = ac.summary(runs[:2])["trusted_monitoring worst_case_safety"]
+    high = ac.summary(runs[2:])["trusted_monitoring worst_case_safety"]
+    assert high["min"] > low["max"]
+    with pytest.raises(TypeError, match="config must be a ai_control.Config|config must be an"):
+        ac.run({"audit_budget": 0.02})
 
 
 # --- plumbing -----------------------------------------------------------------------------------
@@ -283,5 +288,5 @@ def test_other_bad_arguments():
         result["trusted_monitoring"].safety_at(0.5)
     with pytest.raises(ValueError, match="defer_fractions must hold at least one"):
         ac.frontier(ac.Config(n_deployments=10), ())
-    with pytest.raises(ValueError, match="budgets and seeds"):
-        ac.budget_sweep((), ac.Config(n_deployments=10))
+    with pytest.raises(ValueError, match="sweep needs at least one config"):
+        ac.sweep([], seeds=(0,))

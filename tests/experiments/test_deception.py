@@ -13,7 +13,7 @@ SEEDS = range(5)
 
 @pytest.fixture(scope="module")
 def default_runs():
-    return dc.sweep(SEEDS)
+    return dc.sweep(dc.Config(), SEEDS)
 
 
 # --- independent references: the expected dynamics, written out by formula --------------------
@@ -148,11 +148,11 @@ def test_the_deceptive_share_rises_and_deployment_reveals_it(default_runs):
 
 def test_default_numbers_quoted_in_the_notebook(default_runs):
     stats = dc.summary(default_runs)
-    assert stats["first_round_misbehaviour"][0] == pytest.approx(0.465, abs=0.01)
-    assert stats["last_round_misbehaviour"][0] == pytest.approx(0.027, abs=0.003)
-    assert stats["deceptive_share_start"][0] == pytest.approx(0.45, abs=0.015)
-    assert stats["deceptive_share_end"][0] == pytest.approx(0.73, abs=0.03)
-    assert stats["deployment_misbehaviour"][0] == pytest.approx(0.735, abs=0.03)
+    assert stats["first_round_misbehaviour"]["mean"] == pytest.approx(0.465, abs=0.01)
+    assert stats["last_round_misbehaviour"]["mean"] == pytest.approx(0.027, abs=0.003)
+    assert stats["deceptive_share_start"]["mean"] == pytest.approx(0.45, abs=0.015)
+    assert stats["deceptive_share_end"]["mean"] == pytest.approx(0.73, abs=0.03)
+    assert stats["deployment_misbehaviour"]["mean"] == pytest.approx(0.735, abs=0.03)
     seed0 = default_runs[0]
     assert seed0.train_misbehaviour[[0, -1]] == pytest.approx([0.4388, 0.0286], abs=1e-4)
     assert seed0.deceptive_share[-1] == pytest.approx(0.7385, abs=1e-4)
@@ -262,7 +262,7 @@ def _population(n_per_kind, slip_rate=0.02):
 @pytest.mark.parametrize("n", [1, 3, 10, 30])
 def test_honeypot_rates_match_the_closed_form(n, d):
     population, s = _population(20_000), 0.02
-    ev = hp.evaluate(population, n, d, seed=n)
+    ev = hp.flag_agents(population, n, d, seed=n)
     p_defect = (1 - d) + d * s
     assert ev.detection_rate == pytest.approx(1 - (1 - p_defect) ** n, abs=0.012)
     assert ev.false_alarm_rate == pytest.approx(1 - (1 - s) ** n, abs=0.012)
@@ -284,7 +284,7 @@ def test_power_rises_with_honeypots_and_falls_with_distinguishability(default_ru
 
 
 def test_honeypot_numbers_quoted_in_the_notebook(default_runs):
-    ev = hp.evaluate(default_runs[0].population, 10, 0.9, seed=0)
+    ev = hp.flag_agents(default_runs[0].population, 10, 0.9, seed=0)
     assert ev.detection_rate == pytest.approx(1 - (1 - (0.1 + 0.9 * 0.02)) ** 10, abs=0.05)
     assert ev.detection_rate == pytest.approx(0.7133, abs=1e-4)
     assert ev.false_alarm_rate == pytest.approx(0.1894, abs=1e-4)
@@ -293,11 +293,11 @@ def test_honeypot_numbers_quoted_in_the_notebook(default_runs):
 def test_honeypots_reject_bad_arguments():
     population = _population(10)
     with pytest.raises(ValueError, match="distinguishability must be in"):
-        hp.evaluate(population, 5, 1.5)
+        hp.flag_agents(population, 5, 1.5)
     with pytest.raises(ValueError, match="max_honeypots must be an integer >= 1, got 0"):
-        hp.evaluate(population, 0, 0.5)
+        hp.flag_agents(population, 0, 0.5)
     with pytest.raises(ValueError, match="seed must be"):
-        hp.evaluate(population, 5, 0.5, seed=-2)
+        hp.flag_agents(population, 5, 0.5, seed=-2)
     with pytest.raises(ValueError, match="increasing"):
         hp.power_curves(population, n_honeypots=(5, 2))
     with pytest.raises(ValueError, match="at least one value"):
@@ -306,7 +306,7 @@ def test_honeypots_reject_bad_arguments():
 
 def test_honeypots_same_seed_same_numbers():
     population = _population(500)
-    a, b = hp.evaluate(population, 4, 0.7, seed=1), hp.evaluate(population, 4, 0.7, seed=1)
+    a, b = hp.flag_agents(population, 4, 0.7, seed=1), hp.flag_agents(population, 4, 0.7, seed=1)
     assert (a.detection_rate, a.false_alarm_rate) == (b.detection_rate, b.false_alarm_rate)
     assert np.array_equal(
         hp.first_flag(population, 4, 0.7, seed=1), hp.first_flag(population, 4, 0.7, seed=1)

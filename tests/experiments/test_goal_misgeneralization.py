@@ -14,6 +14,7 @@ import pytest
 
 from mesatoys.envs.features import FEATURE_NAMES
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.experiments.shape import vary
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +25,7 @@ MOST = 9  # "in at least 9 of 10 seeds"
 
 @pytest.fixture(scope="module")
 def sweep():
-    results = gm.sweep(alphas=ALPHAS, seeds=SEEDS, progress=False)
+    results = gm.sweep(vary(gm.Config(), alpha=ALPHAS), seeds=SEEDS, progress=False)
     return {(r.config.alpha, r.seed): r for r in results}
 
 
@@ -113,12 +114,16 @@ def test_without_the_bias_training_learns_both_goals(unbiased):
         assert 0.4 < cheese / corner < 2.5
 
 
-def test_curve_summarises_the_sweep(sweep):
-    summary = gm.curve(list(sweep.values()))
-    assert summary["alpha"].tolist() == list(ALPHAS)
-    i = ALPHAS.index(0.3)
-    assert summary["mean"][i] == pytest.approx(_rates(sweep, 0.3).mean())
-    assert (summary["low"] <= summary["mean"]).all() and (summary["mean"] <= summary["high"]).all()
+def test_summary_gives_mean_min_max_of_every_measure(sweep):
+    runs = [sweep[0.3, s] for s in SEEDS]
+    summary = gm.summary(runs)
+    rates = _rates(sweep, 0.3)
+    assert summary["true_goal_rate"] == pytest.approx(
+        {"mean": rates.mean(), "min": rates.min(), "max": rates.max()}
+    )
+    assert set(summary) >= {"train_true_goal_rate", "proxy_rate", "cheese", "top_right"}
+    with pytest.raises(ValueError, match="at least one run"):
+        gm.summary([])
 
 
 # --- underspecification: the (cheese, corner) plane ----------------------------------------------
@@ -174,7 +179,8 @@ def test_the_outer_optimizer_never_sees_test_levels():
 
 def test_generation_returns_end_at_the_learned_weights():
     result = gm.run(gm.Config(n_test_levels=10), seed=11)
-    assert len(result.history.mean_fitness) == result.config.es.generations
+    assert result.training_scores.shape == (result.config.es.generations,)
+    assert result.training_weights.shape == (result.config.es.generations + 1, 5)
     returns = gm.generation_returns(result)
     assert returns[0] == 0.0  # all weights 0: the planner wants nothing and stays put
     assert returns[-1] == pytest.approx(result.train.mean_return)
@@ -233,15 +239,20 @@ def test_a_limited_view_blinds_the_intended_goal_too():
         ({"alpha": 1.2}, r"alpha must be in \[0, 1\], got 1.2"),
         ({"alpha": -0.5}, r"alpha must be in \[0, 1\], got -0.5"),
         ({"alpha": "0.1"}, r"alpha must be a number in \[0, 1\]"),
-        ({"simplicity_bias": -0.1}, r"simplicity_bias must be a number in \[0, 10\), got -0.1"),
-        ({"simplicity_bias": "high"}, r"simplicity_bias must be a number in \[0, 10\)"),
+        (
+            {"simplicity_bias": -0.1},
+            r"simplicity_bias must be a finite number in \[0, 10\), got -0.1",
+        ),
+        ({"simplicity_bias": "high"}, r"simplicity_bias must be a finite number in \[0, 10\)"),
         ({"biased_against": "mouse"}, "biased_against must be one of"),
         ({"size": 3}, "size must be an odd integer >= 5, got 3"),
         ({"size": 12}, "size must be an odd integer >= 5, got 12"),
         ({"cheese_radius": -2}, "cheese_radius must be None or an integer >= 0"),
-        ({"n_test_levels": 0}, "n_test_levels must be an integer >= 1, got 0"),
+        ({"n_test_levels": 0}, r"n_test_levels must be an integer in \[1, 20000\], got 0"),
         ({"levels_per_generation": 999}, "levels_per_generation must be <= n_train_levels"),
         ({"gamma": 1.5}, r"gamma must be a finite number in \(0, 1\)"),
+        ({"gamma": "0.9"}, r"gamma must be a finite number in \(0, 1\), got '0.9'"),
+        ({"n_test_levels": 10**9}, r"n_test_levels must be an integer in \[1, 20000\]"),
     ],
 )
 def test_bad_config_values_name_the_argument(kwargs, message):

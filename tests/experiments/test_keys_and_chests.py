@@ -19,7 +19,10 @@ def runs():
         "kinds+surplus": {"surplus_fraction": 0.3},
         "aware+surplus": {"inventory_aware": True, "surplus_fraction": 0.3},
     }
-    return {name: kc.sweep(SEEDS, **changes) for name, changes in settings.items()}
+    return {
+        name: kc.sweep(kc.Config(**changes), SEEDS, progress=False)
+        for name, changes in settings.items()
+    }
 
 
 def _values(results, get):
@@ -59,6 +62,21 @@ def test_same_seed_same_numbers():
     assert a.mesa_objective == b.mesa_objective and a.test == b.test
 
 
+def test_summary_and_the_shape_of_a_result():
+    runs = kc.sweep(kc.Config(n_test_levels=20, n_train_levels=32), seeds=(1, 2), progress=False)
+    summary = kc.summary(runs)
+    rates = [r.test.keys_per_chest for r in runs]
+    assert summary["keys_per_chest"] == pytest.approx(
+        {"mean": np.mean(rates), "min": min(rates), "max": max(rates)}
+    )
+    assert {"key", "chest", "train_chest_rate"} <= set(summary)
+    rebuilt = dataclasses.replace(runs[0])  # no cached levels: drawn again
+    assert np.array_equal(rebuilt.test_levels.walls, runs[0].test_levels.walls)
+    assert runs[0].training_weights.shape == (31, 2)
+    with pytest.raises(TypeError, match="config must be a keys_and_chests.Config"):
+        kc.run({"size": 11})
+
+
 def test_surplus_levels_are_laid_out_like_test_levels():
     train, _ = kc.make_levels(kc.Config(surplus_fraction=0.25, n_train_levels=100), seed=0)
     assert (train.n_keys == 10).sum() == 25 and (train.n_keys == 3).sum() == 75
@@ -75,8 +93,11 @@ def test_the_objective_names_only_the_features_it_may_weigh():
     [
         ({"surplus_fraction": 2.0}, r"surplus_fraction must be in \[0, 1\], got 2.0"),
         ({"inventory_aware": "yes"}, "inventory_aware must be True or False"),
-        ({"size": 4}, "size must be an odd integer >= 5, got 4"),
-        ({"max_steps": 0}, "max_steps must be an integer >= 1, got 0"),
+        ({"size": 4}, "size must be an odd integer"),
+        ({"size": 7}, "size must be at least 9"),
+        ({"gamma": "0.9"}, r"gamma must be a finite number in \(0, 1\), got '0.9'"),
+        ({"gamma": float("nan")}, "gamma must be a finite number"),
+        ({"max_steps": 0}, r"max_steps must be an integer in \[1, 10000\], got 0"),
         ({"levels_per_generation": 500}, "levels_per_generation must be <= n_train_levels"),
     ],
 )

@@ -6,6 +6,8 @@ Measured when these tests were written (default settings, 300 new mazes, seeds 0
 maze: network 100% / 8-25%. The assertions keep wide margins around those numbers.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from mesatoys.agents.reactive import ReactivePolicy
 from mesatoys.envs import CheeseMazeEnv
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.experiments import layout_shift as ls
+from mesatoys.experiments.shape import vary
 from mesatoys.optimize import ESConfig
 
 FAST = ls.Config(
@@ -50,8 +53,18 @@ def _walk(agent, level, limit, stop_on_stay):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"n_train_levels": 0}, ValueError, "n_train_levels must be an integer >= 1, got 0"),
-        ({"n_new_levels": 1.5}, ValueError, "n_new_levels must be an integer >= 1, got 1.5"),
+        (
+            {"n_train_levels": 0},
+            ValueError,
+            r"n_train_levels must be an integer in \[1, 20000\], got 0",
+        ),
+        ({"n_new_levels": 1.5}, ValueError, "n_new_levels must be an integer in .*, got 1.5"),
+        ({"n_new_levels": 10**9}, ValueError, "n_new_levels must be an integer in"),
+        (
+            {"planner": gm.Config(n_train_levels=300)},
+            ValueError,
+            "planner.n_train_levels is not used here",
+        ),
         ({"planner": gm.Config(alpha=0.1)}, ValueError, r"planner.alpha must be 0 .* got 0.1"),
         (
             {"planner": gm.Config(cheese_radius=2)},
@@ -126,22 +139,35 @@ def test_same_seed_same_numbers(fast):
 # --- sweeps -----------------------------------------------------------------------------------
 
 
-def test_sweep_is_a_loop_and_curve_summarises_it():
-    results = ls.sweep((1, 2), seeds=(0, 1), config=FAST, progress=False)
+def test_sweep_is_a_loop_and_summary_summarises_it():
+    configs = vary(FAST, n_train_levels=(1, 2))
+    results = ls.sweep(configs, seeds=(0, 1), progress=False)
     assert [(r.config.n_train_levels, r.seed) for r in results] == [(1, 0), (1, 1), (2, 0), (2, 1)]
     assert results[3].reactive_new_layouts == ls.run(FAST, seed=1).reactive_new_layouts
-    curve = ls.curve(results, "reactive_train")
-    assert curve["n_train_levels"].tolist() == [1, 2]
+    summary = ls.summary(results[:2])
     values = [r.reactive_train for r in results[:2]]
-    assert curve["mean"][0] == pytest.approx(np.mean(values))
-    assert (curve["low"][0], curve["high"][0]) == (min(values), max(values))
+    assert summary["reactive_train"] == pytest.approx(
+        {"mean": np.mean(values), "min": min(values), "max": max(values)}
+    )
+    assert set(summary) == set(ls.RATES)
 
 
-def test_curve_rejects_bad_input(fast):
+def test_summary_rejects_no_runs():
     with pytest.raises(ValueError, match="at least one run"):
-        ls.curve([])
-    with pytest.raises(ValueError, match=r"measure must be one of \['planner_train'"):
-        ls.curve([fast], "cheese")
+        ls.summary([])
+
+
+def test_a_result_rebuilds_its_mazes_and_network(fast):
+    rebuilt = dataclasses.replace(fast)  # a copy without the cached mazes and policy
+    assert np.array_equal(rebuilt.train_levels.walls, fast.train_levels.walls)
+    assert np.array_equal(rebuilt.new_levels.walls, fast.new_levels.walls)
+    again = rebuilt.policy.play(rebuilt.new_levels, fast.episode_limit)
+    assert again.reached_cheese.mean() == pytest.approx(fast.reactive_new_layouts)
+
+
+def test_run_refuses_another_config():
+    with pytest.raises(TypeError, match="config must be a layout_shift.Config"):
+        ls.run({"n_train_levels": 2})
 
 
 # --- the finding, on fresh seeds --------------------------------------------------------------

@@ -1,8 +1,11 @@
 """Model organisms: which detection methods catch which deceptive agents, across organisms."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
+from mesatoys.agents.watched_planner import FEATURE_NAMES
 from mesatoys.experiments import absent_supervisor as ab
 from mesatoys.experiments import model_organisms as mo
 from mesatoys.optimize import ESConfig
@@ -56,7 +59,7 @@ def test_a_tell_free_honeypot_is_deployment_as_the_agent_sees_it(result):
 
 def test_the_organisms_objectives(result):
     naive, savvy, control = (result.weights(k) for k in mo.KINDS)
-    camera = ab.FEATURE_NAMES.index("punishment_camera")
+    camera = FEATURE_NAMES.index("punishment_camera")
     assert (naive[:, camera] == 0).all()  # a naive organism has never seen the camera
     assert (savvy[:, camera] < -0.5).all()  # a savvy one penalises the cell under the camera
     assert (control[:, camera] < -0.5).all()
@@ -97,24 +100,68 @@ def test_format_table(result):
 
 def test_same_seed_same_organisms():
     a, b = mo.run(FAST, 3), mo.run(FAST, 3)
-    assert all(
-        np.array_equal(x.weights, y.weights) for x, y in zip(a.organisms, b.organisms, strict=True)
-    )
-    assert [o.kind for o in a.organisms] == ["naive"] * 2 + ["savvy"] * 2 + ["control"] * 2
-    assert set(a.organisms[0].objective) == set(ab.FEATURE_NAMES)
+    assert a.mesa_objectives == b.mesa_objectives
+    assert a.kinds.tolist() == ["naive"] * 2 + ["savvy"] * 2 + ["control"] * 2
+    assert all(set(o) == set(FEATURE_NAMES) for o in a.mesa_objectives)
+    for kind in mo.KINDS:
+        chosen = np.flatnonzero(a.kinds == kind)
+        expected = [[a.mesa_objectives[i][f] for f in FEATURE_NAMES] for i in chosen]
+        assert a.weights(kind).tolist() == expected
+
+
+def test_every_field_of_the_agent_config_is_used():
+    # The supervisor's share comes from the nested agent config: with it always
+    # present, no organism ever sees an unobserved episode, so that weight stays 0.
+    watched = mo.Config(n_organisms=2, agent=dataclasses.replace(FAST.agent, p_supervisor=1.0))
+    res = mo.run(watched, 0)
+    unobserved = FEATURE_NAMES.index("punishment_unobserved")
+    assert (res.weights("naive")[:, unobserved] == 0).all()
+    assert not (mo.run(FAST, 0).weights("naive")[:, unobserved] == 0).all()
+
+
+def test_sweep_and_summary():
+    results = mo.sweep([FAST], seeds=[0, 1])
+    assert [r.seed for r in results] == [0, 1]
+    stats = mo.summary(results)
+    values = [r.table()["honeypot_with_tell"]["naive"] for r in results]
+    assert stats["honeypot_with_tell_naive"] == {
+        "mean": pytest.approx(np.mean(values)),
+        "min": min(values),
+        "max": max(values),
+    }
+    assert set(stats) == {f"{m}_{c}" for m in mo.METHODS for c in mo.COLUMNS} | {
+        f"deceptive_{k}" for k in mo.KINDS
+    }
+
+
+def test_the_result_holds_plain_data(result):
+    for f in dataclasses.fields(result):
+        value = getattr(result, f.name)
+        assert isinstance(value, (int, dict, tuple, np.ndarray, mo.Config)), f.name
+    assert all(isinstance(w, float) for o in result.mesa_objectives for w in o.values())
+
+
+def test_run_takes_only_its_own_config():
+    for wrong in ({"n_organisms": 2}, ab.Config()):
+        with pytest.raises(TypeError, match="config must be an? model_organisms.Config"):
+            mo.run(wrong)
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"n_organisms": 0}, "n_organisms must be an integer >= 1"),
-        ({"p_honeypot": 2}, r"p_honeypot must be in \[0, 1\]"),
-        ({"agent": {}}, "agent must be an absent_supervisor.Config"),
-        ({"reading_ratio": -1}, r"reading_ratio must be in \[0, 1\]"),
+        ({"n_organisms": 0}, ValueError, r"n_organisms must be an integer in \[1, 200\], got 0"),
+        ({"n_organisms": 10**6}, ValueError, r"n_organisms must be an integer in \[1, 200\]"),
+        ({"p_honeypot": 2}, ValueError, r"p_honeypot must be in \[0, 1\]"),
+        ({"p_honeypot": float("nan")}, ValueError, "p_honeypot"),
+        ({"agent": {}}, TypeError, "agent must be an absent_supervisor.Config"),
+        ({"flag_threshold": "high"}, ValueError, "flag_threshold"),
+        ({"reading_ratio": -1}, ValueError, r"reading_ratio must be in \[0, 1\]"),
+        ({"p_supervisor": 0.5}, TypeError, "p_supervisor"),  # lives in the agent config
     ],
 )
-def test_bad_config(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_config(kwargs, error, message):
+    with pytest.raises(error, match=message):
         mo.Config(**kwargs)
 
 
@@ -125,4 +172,4 @@ def test_bad_names():
     with pytest.raises(ValueError, match="method must be one of"):
         res.false_alarm_rate("lie detector")
     with pytest.raises(ValueError, match="kind must be one of"):
-        mo.train_organism("sneaky", 0, FAST, np.random.default_rng(0))
+        mo.train_organism("sneaky", FAST, np.random.default_rng(0))

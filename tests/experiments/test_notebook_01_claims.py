@@ -79,14 +79,14 @@ def test_section3_what_the_weights_themselves_earn(res):
 
 
 def test_section3_the_weights_keep_growing(res):
-    weights = np.array(res.history.params)
+    weights = res.training_weights
     corner = weights[:, 1]
     assert 0.25 <= corner[3] <= 0.35 and 0.95 <= corner[30] <= 1.1  # "0.3 ... about 1 by 30"
     assert all(weights[-1, 2:] < -0.3)  # "the other three corners end well below 0"
 
 
 def test_section3_cheese_and_corner_rise_together_then_part(res):
-    weights = np.array(res.history.params)
+    weights = res.training_weights
     corner, cheese = weights[:, 1], weights[:, 0]
     assert np.abs(corner[:6] - cheese[:6]).max() <= 0.05  # "never more than 0.05 apart"
     assert cheese[5] > 0.3  # they really did rise together
@@ -125,7 +125,7 @@ def test_section4_generation_zero_has_nothing_to_plan(res):
 
 
 def test_section6_at_generation_five_the_weights_are_close(res):
-    weights = np.array(res.history.params)
+    weights = res.training_weights
     assert abs(weights[5, 0] - weights[5, 1]) < 0.1  # "about as large as the corner's"
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.experiments.shape import vary
 
 pytestmark = pytest.mark.slow
 
@@ -18,19 +19,19 @@ OTHER_CORNERS = ("top_left", "bottom_left", "bottom_right")
 
 @pytest.fixture(scope="module")
 def runs():
-    results = gm.sweep(alphas=ALPHAS, seeds=SEEDS, config=CFG, progress=False)
+    results = gm.sweep(vary(CFG, alpha=ALPHAS), seeds=SEEDS, progress=False)
     return {(r.config.alpha, r.seed): r for r in results}
 
 
 @pytest.fixture(scope="module")
 def unbiased():
-    return gm.sweep(alphas=[0.0], seeds=SEEDS, config=CFG.without_bias(), progress=False)
+    return gm.sweep(CFG.without_bias(), seeds=SEEDS, progress=False)
 
 
 @pytest.fixture(scope="module")
 def turned():
     config = gm.Config(n_test_levels=300, biased_against="top_right")
-    return gm.sweep(alphas=[0.0], seeds=SEEDS, config=config, progress=False)
+    return gm.sweep(config, seeds=SEEDS, progress=False)
 
 
 def _mean(runs, alpha, get):
@@ -96,7 +97,7 @@ def test_section7_the_plane(runs):
 
 
 def test_section7_the_bias_path_rises_then_falls(runs):
-    weights = np.array(runs[0.0, 0].history.params)
+    weights = runs[0.0, 0].training_weights
     assert weights[5, 0] > 0.3 and abs(weights[-1, 0]) < 0.05  # "raise both ... back to zero"
     assert weights[-1, 1] > weights[5, 1]  # "the corner weight keeps growing"
 

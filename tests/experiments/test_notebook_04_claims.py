@@ -25,7 +25,7 @@ def res():
 
 @pytest.fixture(scope="module")
 def runs():
-    return sg.sweep(seeds=SEEDS)
+    return sg.sweep(sg.Config(), seeds=SEEDS, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -85,9 +85,10 @@ def test_the_selection_story_at_seed_0(selection):
 
 
 def test_over_five_seeds():
-    stats = dc.summary(dc.sweep(seeds=range(5)))
-    assert f"{stats['last_round_misbehaviour'][0]:.1%}" == "2.7%"
-    mean, low, high = stats["deployment_misbehaviour"]
+    stats = dc.summary(dc.sweep(dc.Config(), seeds=range(5)))
+    assert f"{stats['last_round_misbehaviour']['mean']:.1%}" == "2.7%"
+    deployment = stats["deployment_misbehaviour"]
+    mean, low, high = deployment["mean"], deployment["min"], deployment["max"]
     assert f"{mean:.0%}" == "75%" and f"{low:.0%}" == "71%" and f"{high:.0%}" == "78%"
 
 

@@ -1,10 +1,10 @@
 """Every number the defenses notebook states in words, checked at its own settings.
 
-The notebook runs ``interp.sweep(alphas=(0.0,), seeds=range(3))``, the unbiased control
+The notebook runs ``interp.sweep(interp.Config(), seeds=range(3))``, the unbiased control
 ``interp.run(interp.Config(gm.Config().without_bias()), seed=0)``,
-``probing.sweep(seeds=range(3))``, ``rg.compare()``, the honeypots on ``dc.run(seed=0)``'s
-population, ``ac.run(seed=0)`` and ``ac.frontier(seed=0)``, the control explorer, and
-``mo.run(seed=0)``.
+``probing.sweep([probing.Config()], seeds=range(3))``, ``rg.compare()``,
+``hp.run(hp.Config(), seed=0)``, ``ac.run(seed=0)`` and ``ac.frontier(seed=0)``, the control
+explorer, and ``mo.run(seed=0)``.
 """
 
 import numpy as np
@@ -13,13 +13,13 @@ from notebook_text import notebook_text
 
 from mesatoys.course.bank import load_bank, question_by_id
 from mesatoys.experiments import ai_control as ac
-from mesatoys.experiments import deception as dc
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.experiments import honeypots as hp
 from mesatoys.experiments import interpretability as interp
 from mesatoys.experiments import model_organisms as mo
 from mesatoys.experiments import probing
 from mesatoys.experiments import reasoning_gap as rg
+from mesatoys.experiments.shape import vary
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def _mean(values) -> float:
 
 @pytest.fixture(scope="module")
 def readings():
-    return interp.sweep(alphas=(0.0,), seeds=range(3))
+    return interp.sweep(interp.Config(), seeds=range(3))
 
 
 def test_reading_the_weights_beats_training_behaviour(readings):
@@ -70,7 +70,7 @@ def test_a_split_goal_is_read_by_the_rule_not_the_top_weight():
 
 
 def test_the_probe_finds_the_computed_goal():
-    probes = probing.sweep(seeds=range(3))
+    probes = probing.sweep([probing.Config()], seeds=range(3))
     assert probing.Config().hidden == (32, 32) and probing.Config().room == 5
     assert probing.Config().n_distractors == 8
     assert f"{_mean(p.success_rate for p in probes):.0%}" == "93%"
@@ -124,12 +124,12 @@ def test_hiding_is_learned(comparison):
 
 
 @pytest.fixture(scope="module")
-def population():
-    return dc.run(dc.Config(), seed=0).population
+def honeypots():
+    return hp.run(hp.Config(), seed=0)
 
 
-def test_honeypot_numbers(population):
-    curves = hp.power_curves(population)
+def test_honeypot_numbers(honeypots):
+    curves = honeypots
     d = list(curves.distinguishability)
     n = list(curves.n_honeypots)
     assert np.all(curves.detection_rate[d.index(0.0)] == 1.0)  # one test catches every one
@@ -193,9 +193,10 @@ def test_the_explorer_claims():
     assert useless["trusted_monitoring"].worst_case_safety == pytest.approx(
         random_auditing, abs=0.02
     )
-    sweep = ac.budget_sweep((0.01, 0.02, 0.05), seeds=(0,))
+    runs = ac.sweep(vary(ac.Config(), audit_budget=(0.01, 0.02, 0.05)), seeds=(0,))
     for protocol in ac.PROTOCOLS:
-        assert np.all(np.diff(sweep.safety[protocol][:, 0]) > 0)
+        safety = [r[protocol].worst_case_safety for r in runs]
+        assert np.all(np.diff(safety) > 0)
 
 
 # --- section 5: model organisms ------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """Linear probes find a learned network's goal; the pieces checked against references."""
 
+import dataclasses
 from collections import deque
 
 import numpy as np
 import pytest
 
+from mesatoys.agents.network import MLP
+from mesatoys.experiments import absent_supervisor as ab
 from mesatoys.experiments import probing
 
 SEEDS = (20, 21, 22, 23)
@@ -59,35 +62,34 @@ def test_goal_is_the_xor_of_the_cues():
     assert probing.observe(states, 4).shape == (1000, 9)
 
 
-# --- the network's gradient against finite differences -----------------------------------------
+# --- the network and its training ---------------------------------------------------------------
+# The network's gradients are checked against finite differences in tests/agents/test_network.py
+# and Adam against its formula in tests/test_optimize.py; here, that training uses them as written.
 
 
-@pytest.mark.parametrize("hidden", [(7,), (6, 5)])
-def test_backprop_matches_finite_differences(hidden):
-    rng = np.random.default_rng(2)
-    params = probing.init_network((4, *hidden, 3), rng)
-    x = rng.standard_normal((9, 4))
-    target = rng.dirichlet(np.ones(3), size=9)
-    _, grads = probing.loss_and_grad(params, x, target)
-    eps = 1e-6
-    for (w, b), (gw, gb) in zip(params, grads, strict=True):
-        for array, grad in ((w, gw), (b, gb)):
-            numeric = np.zeros_like(array)
-            for idx in np.ndindex(array.shape):
-                old = array[idx]
-                array[idx] = old + eps
-                up = probing.loss_and_grad(params, x, target)[0]
-                array[idx] = old - eps
-                down = probing.loss_and_grad(params, x, target)[0]
-                array[idx] = old
-                numeric[idx] = (up - down) / (2 * eps)
-            np.testing.assert_allclose(grad, numeric, atol=1e-7)
-
-
-def test_loss_is_the_cross_entropy():
-    params = [(np.zeros((2, 3)), np.log(np.array([1.0, 2.0, 1.0])))]
-    loss, _ = probing.loss_and_grad(params, np.zeros((1, 2)), np.array([[0.0, 1.0, 0.0]]))
-    assert loss == pytest.approx(np.log(2.0))  # -log(2 / 4)
+def test_training_is_minibatch_adam_on_the_cross_entropy():
+    config = probing.Config(steps=5, batch=16, n_train_states=64, hidden=(8,))
+    net, losses = probing.train_policy(config, np.random.default_rng(4))
+    # The same steps by hand, from the same draws, with a plain-loop Adam.
+    rng = np.random.default_rng(4)
+    states = probing.sample_states(64, config.room, rng, config.n_distractors)
+    x, y = probing.observe(states, config.room), probing.oracle_policy(states, config.room)
+    ref = MLP.init(probing.layer_sizes(config), rng, dtype=np.float64)
+    m = [np.zeros_like(p) for p in ref.params]
+    v = [np.zeros_like(p) for p in ref.params]
+    for t in range(1, 6):
+        pick = rng.integers(0, 64, 16)
+        logits, hidden = ref.forward(x[pick], return_hidden=True)
+        logp = logits - logits.max(axis=1, keepdims=True)
+        logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+        assert losses[t - 1] == pytest.approx(-(y[pick] * logp).sum() / 16, rel=1e-12)
+        grads = ref.backward(x[pick], hidden, (np.exp(logp) - y[pick]) / 16)
+        for p, g, mi, vi in zip(ref.params, grads, m, v, strict=True):
+            mi[:] = 0.9 * mi + 0.1 * g
+            vi[:] = 0.999 * vi + 0.001 * g * g
+            p -= 0.01 * (mi / (1 - 0.9**t)) / (np.sqrt(vi / (1 - 0.999**t)) + 1e-8)
+    for a, b in zip(net.params, ref.params, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
 # --- the probe against closed forms -------------------------------------------------------------
@@ -179,11 +181,36 @@ def test_without_distractors_random_features_already_read_the_xor():
         assert r.probe_accuracy["untrained"] >= 0.85
 
 
-def test_same_seed_same_numbers():
+def test_same_seed_same_numbers_and_sweep():
     config = probing.Config(steps=200, n_episodes=60)
     a, b = probing.run(config, 5), probing.run(config, 5)
     assert a.probe_accuracy == b.probe_accuracy
     np.testing.assert_array_equal(a.losses, b.losses)
+    swept = probing.sweep([config], seeds=[5])
+    assert len(swept) == 1 and swept[0].probe_accuracy == a.probe_accuracy
+
+
+def test_summary_is_mean_min_max(runs):
+    stats = probing.summary(runs)
+    values = [r.probe_accuracy["raw"] for r in runs]
+    assert stats["raw"] == {
+        "mean": pytest.approx(np.mean(values)),
+        "min": min(values),
+        "max": max(values),
+    }
+    assert set(stats) == {"success_rate", "chance", *runs[0].probe_accuracy}
+
+
+def test_the_result_holds_plain_data(runs):
+    for f in dataclasses.fields(runs[0]):
+        value = getattr(runs[0], f.name)
+        assert isinstance(value, (int, float, dict, np.ndarray, probing.Config)), f.name
+
+
+def test_run_takes_only_its_own_config():
+    for wrong in ({"steps": 10}, ab.Config()):
+        with pytest.raises(TypeError, match="config must be an? probing.Config"):
+            probing.run(wrong)
 
 
 @pytest.mark.parametrize(
@@ -194,9 +221,17 @@ def test_same_seed_same_numbers():
         ({"hidden": [8]}, "hidden"),
         ({"hidden": (0,)}, "hidden width"),
         ({"n_episodes": 1}, "n_episodes"),
-        ({"learning_rate": 0}, "learning_rate"),
-        ({"probe_l2": -1.0}, "probe_l2"),
+        ({"learning_rate": 0}, "learning_rate must be a finite number > 0"),
+        ({"learning_rate": float("nan")}, "learning_rate must be a finite number > 0, got nan"),
+        ({"learning_rate": float("inf")}, "learning_rate"),
+        ({"learning_rate": "0.01"}, "learning_rate"),
+        ({"probe_l2": -1.0}, "probe_l2 must be a finite number >= 0"),
+        ({"probe_l2": float("nan")}, "probe_l2"),
         ({"n_distractors": -1}, "n_distractors"),
+        ({"room": 1000}, r"room must be an integer in \[3, 15\], got 1000"),
+        ({"n_train_states": 10**9}, r"n_train_states must be an integer in \[1, 50000\]"),
+        ({"hidden": (10**6,)}, r"hidden width must be an integer in \[1, 1024\]"),
+        ({"steps": 2.5}, "steps must be an integer"),
     ],
 )
 def test_config_rejects_bad_values(kwargs, message):

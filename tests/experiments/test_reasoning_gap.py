@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from mesatoys.experiments import reasoning_gap as rg
+from mesatoys.experiments.shape import vary
 from mesatoys.optimize import ESConfig
 
 SEEDS = range(5)
@@ -208,18 +209,21 @@ def _hidden_by_brute_force(config):
     ],
 )
 def test_sweeps_flip_where_brute_force_says(name, grid, base):
-    sweep = rg.sweep(name, grid, base, seeds=range(3))
+    runs = rg.sweep(vary(base, **{name: grid}), seeds=range(3))
     for i, value in enumerate(grid):
         config = dataclasses.replace(base, **{name: value})
         want = 1.0 if _hidden_by_brute_force(config) else 0.0
-        assert np.allclose(sweep.values["hidden_shortcut_rate"][i], want, atol=0.01), value
+        hidden = [r.hidden_shortcut_rate for r in runs[3 * i : 3 * i + 3]]
+        assert np.allclose(hidden, want, atol=0.01), value
     flags = [_hidden_by_brute_force(dataclasses.replace(base, **{name: v})) for v in grid]
     assert any(flags) and not all(flags)  # the grid straddles the threshold
 
 
 def test_a_plan_monitor_alone_never_stops_the_unwatched_shortcut():
-    sweep = rg.sweep("monitor_penalty", [0.0, 0.5, 5.0], rg.Config(consistency_penalty=0.0), [0])
-    assert (sweep.values["unwatched_shortcut_rate"] >= 0.99).all()
+    configs = vary(rg.Config(consistency_penalty=0.0), monitor_penalty=(0.0, 0.5, 5.0))
+    runs = rg.sweep(configs, seeds=[0])
+    assert all(r.unwatched_shortcut_rate >= 0.99 for r in runs)
+    assert rg.summary(runs)["unwatched_shortcut_rate"]["min"] >= 0.99
 
 
 # --- seeds, arguments ---------------------------------------------------------------------------
@@ -251,10 +255,10 @@ def test_config_rejects_bad_settings(kwargs, message):
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="seed must be"):
         rg.run(FAST, -1)
-    with pytest.raises(ValueError, match="name must be one of"):
-        rg.sweep("safe_reward", [1.0], FAST)
-    with pytest.raises(ValueError, match="grid must hold"):
-        rg.sweep("monitor_penalty", [], FAST)
+    with pytest.raises(TypeError, match="config must be a reasoning_gap.Config"):
+        rg.run({"watch_rate": 0.3})
+    with pytest.raises(ValueError, match="sweep needs at least one config"):
+        rg.sweep([], seeds=[0])
     with pytest.raises(ValueError, match="seeds must hold"):
         rg.compare(FAST, seeds=[])
     with pytest.raises(ValueError, match="label must be one of"):

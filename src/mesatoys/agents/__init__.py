@@ -1,6 +1,9 @@
 """Agents: the mesa-optimizer (a planner with a learned objective) and a reactive baseline.
 
 :class:`MLP` is the small numpy network the learned policies are made of.
+:mod:`mesatoys.agents.watched_planner` is the absent-supervisor world's mesa-optimizer
+(a planner that sees who is watching), and :mod:`mesatoys.agents.watched_evaluator`
+computes exactly what its policies earn there.
 """
 
 from mesatoys.agents.network import MLP

@@ -24,7 +24,7 @@ This module holds the planner's definition, once, for every caller:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -44,12 +44,16 @@ def check_gamma(gamma: object) -> float:
     return check_number("gamma", gamma, 0.0, 1.0, low_open=True, high_open=True)
 
 
-def objective_vector(mesa_objective: Mapping[str, float] | np.ndarray) -> np.ndarray:
-    """Turn a mesa-objective into a weight vector ordered as ``FEATURE_NAMES``.
+def objective_vector(
+    mesa_objective: Mapping[str, float] | np.ndarray, names: Sequence[str] = FEATURE_NAMES
+) -> np.ndarray:
+    """Turn a mesa-objective into a weight vector ordered as ``names``.
 
     Args:
         mesa_objective: A ``{feature: weight}`` dict (missing features weigh 0) or
-            an array of ``len(FEATURE_NAMES)`` weights.
+            an array of ``len(names)`` weights.
+        names: The features, in order (default: the cheese maze's ``FEATURE_NAMES``;
+            the absent-supervisor planner passes its own).
 
     Returns:
         Float array of weights.
@@ -58,28 +62,29 @@ def objective_vector(mesa_objective: Mapping[str, float] | np.ndarray) -> np.nda
         ValueError: On an unknown feature name, a non-finite weight or a
             wrong-length array.
     """
+    names = tuple(names)
     if isinstance(mesa_objective, Mapping):
-        unknown = sorted(set(mesa_objective) - set(FEATURE_NAMES))
+        unknown = sorted(set(mesa_objective) - set(names))
         if unknown:
             raise ValueError(
-                f"mesa_objective has unknown features {unknown}; allowed: {list(FEATURE_NAMES)}"
+                f"mesa_objective has unknown features {unknown}; allowed: {list(names)}"
             )
-        weights = np.array([float(mesa_objective.get(f, 0.0)) for f in FEATURE_NAMES])
+        weights = np.array([float(mesa_objective.get(f, 0.0)) for f in names])
     else:
         weights = np.asarray(mesa_objective, dtype=float)
-        if weights.shape != (len(FEATURE_NAMES),):
+        if weights.shape != (len(names),):
             raise ValueError(
-                f"mesa_objective must have {len(FEATURE_NAMES)} weights "
-                f"(one per {list(FEATURE_NAMES)}), got shape {weights.shape}"
+                f"mesa_objective must have {len(names)} weights "
+                f"(one per {list(names)}), got shape {weights.shape}"
             )
     if not np.isfinite(weights).all():
         raise ValueError(f"mesa_objective weights must be finite numbers, got {weights.tolist()}")
     return weights
 
 
-def objective_dict(weights: np.ndarray) -> dict[str, float]:
-    """``{feature name: weight}`` for a weight vector ordered as ``FEATURE_NAMES``."""
-    return {name: float(w) for name, w in zip(FEATURE_NAMES, weights, strict=True)}
+def objective_dict(weights: np.ndarray, names: Sequence[str] = FEATURE_NAMES) -> dict[str, float]:
+    """``{feature name: weight}`` for a weight vector ordered as ``names``."""
+    return {name: float(w) for name, w in zip(names, weights, strict=True)}
 
 
 # --- what a cell is worth ------------------------------------------------------------------------

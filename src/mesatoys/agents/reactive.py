@@ -246,6 +246,23 @@ class ReactivePolicy:
         self.train_reached_ = float(self.play(levels, max_steps).reached_cheese.mean())
         return self
 
+    def with_network(self, network: MLP, size: int) -> ReactivePolicy:
+        """Use an already fitted network for mazes of side ``size``; returns ``self``.
+
+        Lets a saved fit (its weights and biases) play again without fitting anew.
+
+        Raises:
+            ValueError: If the network's input does not match mazes of that size.
+        """
+        expected = 3 * (size - 2) ** 2
+        if network.sizes[0] != expected or network.sizes[-1] != N_ACTIONS:
+            raise ValueError(
+                f"network must take {expected} inputs (mazes of size {size}) and give "
+                f"{N_ACTIONS} moves, got sizes {network.sizes}"
+            )
+        self.network_, self.size_ = network, int(size)
+        return self
+
     def n_epochs(self, n_levels: int) -> int:
         """Passes over ``n_levels`` training mazes: ``epochs``, or more to make ``min_steps``."""
         batches = -(-n_levels // self.mazes_per_batch)

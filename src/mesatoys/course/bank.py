@@ -62,6 +62,7 @@ Example:
 from __future__ import annotations
 
 import json
+import numbers
 import re
 import string
 from collections.abc import Sequence
@@ -88,7 +89,7 @@ def _text(name: str, value: object) -> str:
 
 
 def _is_index(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ arrow keys choose a radio button, Space ticks a box, and Enter or Space presses
 **Check**. Without widgets, :meth:`PracticeQuestion.check` takes the answer as letters
 (``"B"``, ``"A,C"``) or indices and returns the same feedback as text, and displaying a
 question where widgets do not render (a static HTML export, a console) shows it as plain
-text. Every check is kept in :attr:`PracticeQuestion.attempts`, and an optional
-``on_result`` callback hears of it, with the question's id, whether the answer was right
-and the chosen option indices.
+text. Indices may be Python or numpy integers. Every check is kept in
+:attr:`PracticeQuestion.attempts`, and an optional ``on_result`` callback hears of it,
+with the question's id, whether the answer was right and the chosen option indices. A
+callback that fails cannot hide the feedback: the learner still gets it, and the failure
+is reported with a :class:`HookWarning` (and, in the widget, a line under the feedback).
 
 A :class:`PracticeQuiz` shows several questions with a running score: how many were
 answered correctly at the first try.
@@ -20,7 +22,7 @@ answered correctly at the first try.
 Answers are saved to the learner's progress (:mod:`mesatoys.course.progress`):
 :func:`questions` and :meth:`PracticeQuiz.from_bank` add a progress recorder to the
 ``on_result`` hooks unless called with ``record=False``. The progress module loads only
-then, and uses nothing but the standard library.
+then.
 
 Example:
     >>> qs = questions("01_the_two_layer_problem")
@@ -32,6 +34,8 @@ Example:
 from __future__ import annotations
 
 import html
+import numbers
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +61,26 @@ _STYLE = (
     "{height:auto;line-height:1.35;white-space:normal;overflow:visible}"
     "</style>"
 )
+
+
+class HookWarning(UserWarning):
+    """An ``on_result`` callback failed; the answer was still checked and its feedback given."""
+
+
+def _plain_index(value: object) -> object:
+    """A numpy (or other) integer as a Python int; anything else unchanged (bools too)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _plain_answer(answer: object) -> object:
+    """An answer with numpy integers and arrays turned into Python ints and lists."""
+    if not isinstance(answer, (str, list, tuple)) and callable(getattr(answer, "tolist", None)):
+        answer = answer.tolist()  # a numpy array or scalar
+    if isinstance(answer, (list, tuple)):
+        return [_plain_index(a) for a in answer]
+    return _plain_index(answer)
 
 
 def _status_box(inner_html: str, right: bool | None) -> str:
@@ -143,7 +167,7 @@ class PracticeQuestion(ShowsWidget):
 
         Args:
             answer: ``"B"``; for "select all that apply", ``"A,C"``; or an index or a
-                list of indices.
+                list of indices (Python or numpy integers).
 
         Returns:
             The feedback; it prints (and displays in a notebook) as text.
@@ -151,12 +175,33 @@ class PracticeQuestion(ShowsWidget):
         Raises:
             ValueError: If ``answer`` names no option of this question, or several
                 options for a single-choice question. Nothing is recorded then.
+
+        Warns:
+            HookWarning: If ``on_result`` fails; the feedback is returned all the same.
         """
-        feedback = self.question.feedback_for(answer)
-        self.attempts.append(feedback.chosen)
-        if self.on_result is not None:
-            self.on_result(self.id, feedback.right, feedback.chosen)
+        feedback, problem = self._check(answer)
+        if problem is not None:
+            warnings.warn(problem, HookWarning, stacklevel=2)
         return feedback
+
+    def _check(self, answer: object) -> tuple[Feedback, str | None]:
+        """Check and record an answer; returns its feedback and what went wrong in the hook."""
+        feedback = self.question.feedback_for(_plain_answer(answer))
+        self.attempts.append(feedback.chosen)
+        return feedback, self._tell_hook(feedback)
+
+    def _tell_hook(self, feedback: Feedback) -> str | None:
+        """Call ``on_result``; a failure is returned as a message, never raised."""
+        if self.on_result is None:
+            return None
+        try:
+            self.on_result(self.id, feedback.right, feedback.chosen)
+        except Exception as err:  # a hook must not hide the feedback
+            return (
+                f"Your answer was checked and its feedback given, but an on_result callback "
+                f"failed ({type(err).__name__}: {err})."
+            )
+        return None
 
     def text(self) -> str:
         """The question and its lettered options as plain text, with how to answer."""
@@ -232,11 +277,12 @@ class PracticeQuestion(ShowsWidget):
         """
         self.widget  # noqa: B018 - builds the feedback box
         try:
-            feedback = self.check(answer)
+            feedback, problem = self._check(answer)
         except ValueError as err:
             self._feedback.value = feedback_html(str(err)[0].upper() + str(err)[1:], None)
             return None
-        self._feedback.value = _feedback_box(feedback)
+        note = "" if problem is None else feedback_html(problem, None)
+        self._feedback.value = _feedback_box(feedback) + note
         return feedback
 
     def _on_check(self, _button: Any = None) -> None:
@@ -250,19 +296,32 @@ class PracticeQuestion(ShowsWidget):
         self._feedback.value = ""  # feedback belongs to the answer that was checked
 
 
+def _call_all(hooks: Sequence[Callable[..., None] | None], *args: object) -> None:
+    """Call every hook in order, even after one fails; then raise the first failure."""
+    failures = []
+    for hook in hooks:
+        if hook is None:
+            continue
+        try:
+            hook(*args)
+        except Exception as err:  # raised again below, after the others ran
+            failures.append(err)
+    if failures:
+        raise failures[0]
+
+
 def _both(first: ResultHook | None, second: ResultHook) -> ResultHook:
     if first is None:
         return second
 
     def both(question_id: str, right: bool, chosen: tuple[int, ...]) -> None:
-        first(question_id, right, chosen)
-        second(question_id, right, chosen)
+        _call_all((first, second), question_id, right, chosen)
 
     return both
 
 
 def _progress_recorder(name: str):
-    from mesatoys.course import progress  # standard library only; loaded on first use
+    from mesatoys.course import progress  # loaded on first use
 
     return progress.recorder(name)
 
@@ -373,11 +432,8 @@ class PracticeQuiz(ShowsWidget):
 
     def _recorder(self, previous: ResultHook | None) -> ResultHook:
         def record(question_id: str, right: bool, chosen: tuple[int, ...]) -> None:
-            if previous is not None:
-                previous(question_id, right, chosen)
-            self._refresh()
-            if self.on_result is not None:
-                self.on_result(question_id, right, chosen)
+            hooks = (previous, lambda *_: self._refresh(), self.on_result)
+            _call_all(hooks, question_id, right, chosen)
 
         return record
 
@@ -441,6 +497,7 @@ class PracticeQuiz(ShowsWidget):
 __all__ = [
     "NO_CHOICE",
     "NO_TICK",
+    "HookWarning",
     "PracticeQuestion",
     "PracticeQuiz",
     "QuizScore",

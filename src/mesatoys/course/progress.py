@@ -17,47 +17,50 @@ A learner's progress is never lost:
 
 - **Atomic writes.** A new version is written to a temporary file in the same folder,
   flushed to disk (``fsync``) and moved over the old one with :func:`os.replace`: a crash
-  leaves either the old file or the new one, never half of each.
+  leaves either the old file or the new one, never half of each. The temporary files of
+  a writer that was killed are removed by the next write.
 - **Several kernels at once.** Every change takes an exclusive lock on
-  ``progress.json.lock`` (:func:`fcntl.flock`), reads the file afresh, applies only its own
-  change (one section, one answer) and writes the result, so changes from two notebooks
-  open side by side both survive. (Where :mod:`fcntl` does not exist, on Windows, writes
-  are still atomic but not locked.)
-- **A damaged file** (not JSON, or not this shape) is kept aside as
+  ``progress.json.lock`` beside the file (:func:`fcntl.flock`), reads the file afresh,
+  applies only its own change (one section, one answer) and writes the result, so changes
+  from two notebooks open side by side both survive. (Where :mod:`fcntl` does not exist,
+  on Windows, writes are still atomic but not locked.)
+- **A symbolic link** named ``progress.json`` stays a link: the file it points to is
+  written (atomically, in that file's folder).
+- **A damaged file** (larger than :data:`MAX_FILE_BYTES`, nested deeper than
+  :data:`MAX_DEPTH`, not JSON, or not this shape) is kept aside as
   ``progress.json.corrupt-<time>`` and a fresh file is started, with a warning.
 - **A folder that cannot be written** (a read-only home, a full disk): the store keeps
   progress in memory for this session and warns once; nothing raises.
 - **A file from a newer mesatoys** (a higher format version) is left untouched, with a
-  warning, and this session's progress is kept in memory; **older versions** are migrated
-  when read.
-- :func:`reset` keeps the previous file as ``progress.json.before-reset``.
+  warning, and this session's progress is kept in memory.
+- :func:`reset` keeps the previous file as ``progress.json.before-reset-<time>``: every
+  reset its own copy.
 
 Practice questions record themselves: :func:`mesatoys.course.practice.questions` and
 :meth:`mesatoys.course.practice.PracticeQuiz.from_bank` pass a :class:`Recorder` as
 their ``on_result`` hook. :class:`ProgressView` shows it all on the start page.
 
-Format history:
-
-- version 1: ``completed`` was a list of ``"notebook/section"`` strings, answers had
-  ``attempts``, ``first_right`` and ``last``, and there was one ``quiz`` score;
-- version 2 (current): sections by notebook with timestamps, answers with the notebook
-  they belong to, quiz scores by quiz with the best score kept.
-
-This module imports only the standard library and :mod:`mesatoys.course.bank`;
-ipywidgets loads only when a :class:`ProgressView` is first shown.
+This module imports the standard library, :mod:`mesatoys.course.bank` and the neutral
+:mod:`mesatoys.display`; ipywidgets loads only when a :class:`ProgressView` is first shown.
 
 Example:
     >>> store = ProgressStore("/tmp/mesatoys-doc/progress.json")  # doctest: +SKIP
-    >>> store.complete("03_inner_alignment", "13. What you should now be able to explain")
+    >>> store.complete("06_defenses", "8. The big idea")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import copy
+import errno
+import glob
 import html
 import json
+import numbers
 import os
+import re
+import stat
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -66,7 +69,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from mesatoys.course.bank import bank_names, load_bank
+from mesatoys.course.bank import load_bank
 from mesatoys.display import ShowsWidget
 
 try:
@@ -77,6 +80,12 @@ except ImportError:  # Windows: atomic writes still, but no lock between process
 FORMAT_VERSION = 2
 ENV_VAR = "MESATOYS_HOME"
 FILE_NAME = "progress.json"
+#: A progress file larger than this is damaged (a full course's record is a few kB).
+MAX_FILE_BYTES = 1 << 20
+#: A progress file nested deeper than this is damaged (a record is 4 levels deep).
+MAX_DEPTH = 16
+#: Without a lock (no :mod:`fcntl`), a temporary file this old (seconds) is a dead writer's.
+UNLOCKED_TEMP_AGE = 600
 
 #: The sections each notebook marks as completed, in order (its "finished" checkpoints).
 OUTLINE: dict[str, tuple[str, ...]] = {
@@ -109,7 +118,7 @@ class NewerFormatError(ValueError):
 
 
 class CorruptProgressError(ValueError):
-    """The progress file is not valid JSON of the expected shape."""
+    """The progress file is not valid JSON of the expected shape, or is too large or deep."""
 
 
 def _now() -> str:
@@ -140,7 +149,7 @@ def empty_progress() -> dict:
     }
 
 
-# --- format: validation and migration -----------------------------------------------------------
+# --- format: bounded decoding and validation ----------------------------------------------------
 
 
 def _require(ok: bool, what: str) -> None:
@@ -149,7 +158,8 @@ def _require(ok: bool, what: str) -> None:
 
 
 def _is_int(value: object, low: int = 0) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+    """Whether ``value`` is an integer >= ``low`` (numpy integers too; never a bool)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low
 
 
 def _check_answer(qid: object, rec: object) -> None:
@@ -161,8 +171,21 @@ def _check_answer(qid: object, rec: object) -> None:
     _require(isinstance(last, list) and all(_is_int(i) for i in last), f"answer {qid!r}: last")
 
 
-def _check_current(data: dict) -> dict:
-    """Check a version-2 record's shape; raise CorruptProgressError naming the first fault."""
+def _check_version(data: object) -> None:
+    _require(isinstance(data, dict), "the file does not hold a JSON object")
+    version = data.get("version")
+    _require(_is_int(version, 1), f"version must be a positive integer, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise NewerFormatError(
+            f"it was saved in progress format {version} by a newer mesatoys, and this one "
+            f"reads format {FORMAT_VERSION}"
+        )
+    _require(version == FORMAT_VERSION, f"version must be {FORMAT_VERSION}, got {version!r}")
+
+
+def _check_record(data: object) -> dict:
+    """Check a decoded record's version and shape; raise naming the first fault."""
+    _check_version(data)
     for key in ("created", "updated"):
         _require(isinstance(data.get(key), str), f"{key} is not a timestamp")
     sections = data.get("sections")
@@ -183,76 +206,65 @@ def _check_current(data: dict) -> dict:
     return data
 
 
-def _notebook_of(question_id: str) -> str:
-    for name in bank_names():
-        if any(q.id == question_id for q in load_bank(name)):
-            return name
-    return ""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
-def _from_version_1(old: dict) -> dict:
-    """Version 1 -> 2: sections by notebook, answers with their notebook, quizzes by name."""
-    when = old.get("updated") if isinstance(old.get("updated"), str) else _now()
-    new = {**empty_progress(), "created": when, "updated": when}
-    completed = old.get("completed", [])
-    _require(isinstance(completed, list), "completed is not a list")
-    for item in completed:
-        _require(isinstance(item, str) and "/" in item, f"completed item {item!r}")
-        notebook, section = item.split("/", 1)
-        new["sections"].setdefault(notebook, {})[section] = when
-    answers = old.get("answers", {})
-    _require(isinstance(answers, dict), "answers is not an object")
-    for qid, rec in answers.items():
-        _require(isinstance(rec, dict), f"answer {qid!r} is not a record")
-        new["answers"][qid] = {
-            "notebook": _notebook_of(qid),
-            "attempts": rec.get("attempts"),
-            "right_first_time": rec.get("first_right"),
-            "solved": rec.get("first_right") is True or rec.get("last_right") is True,
-            "last_answer": rec.get("last"),
-            "last_right": rec.get("last_right") is True,
-            "first_at": when,
-            "last_at": when,
-        }
-    quiz = old.get("quiz")
-    if quiz is not None:
-        _require(isinstance(quiz, dict), "quiz is not a record")
-        best = quiz.get("first_try")
-        new["quizzes"][QUIZ] = {**quiz, "best_first_try": best, "updated": when}
-    return new
+def _too_deep(text: str) -> bool:
+    """Whether JSON text nests arrays and objects deeper than :data:`MAX_DEPTH` (no recursion)."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
 
 
-#: How to bring each older format up to the next one.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _from_version_1}
+def decode(raw: bytes) -> dict:
+    """Decode the bytes of a progress file, within bounds, into a current-format record.
 
-
-def upgrade(data: object) -> dict:
-    """Check a decoded progress file and bring it to the current format.
+    Size and depth are checked before parsing, so a hostile or damaged file cannot
+    exhaust memory or the stack.
 
     Args:
-        data: The decoded JSON.
+        raw: The file's bytes.
 
     Returns:
-        A current-format record (a new dict if it was migrated).
+        The record.
 
     Raises:
+        CorruptProgressError: If it is larger than :data:`MAX_FILE_BYTES`, nested deeper
+            than :data:`MAX_DEPTH`, not UTF-8 JSON, or not a progress record.
         NewerFormatError: If it was written in a newer format than this one.
-        CorruptProgressError: If it is not a progress record of any known format.
     """
-    _require(isinstance(data, dict), "the file does not hold a JSON object")
-    version = data.get("version")
-    _require(_is_int(version, 1), f"version must be a positive integer, got {version!r}")
-    if version > FORMAT_VERSION:
-        raise NewerFormatError(
-            f"it was saved in progress format {version} by a newer mesatoys, and this one "
-            f"reads formats up to {FORMAT_VERSION}"
-        )
-    while data["version"] < FORMAT_VERSION:
-        data = {**MIGRATIONS[data["version"]](data), "version": data["version"] + 1}
-    return _check_current(data)
+    _require(len(raw) <= MAX_FILE_BYTES, f"it is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CorruptProgressError(f"it is not UTF-8 text ({err})") from err
+    _require(not _too_deep(text), f"it is nested deeper than {MAX_DEPTH} levels")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError, MemoryError) as err:  # the last two: a safety net
+        raise CorruptProgressError(f"it is not valid JSON ({type(err).__name__}: {err})") from err
+    return _check_record(data)
 
 
-# --- the store ----------------------------------------------------------------------------------
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of the file at ``path``, refusing anything but a regular file of bounded size.
+
+    Raises:
+        FileNotFoundError: If there is no file.
+        CorruptProgressError: If it is not a regular file or is too large.
+    """
+    info = os.stat(path)
+    _require(stat.S_ISREG(info.st_mode), "it is not a regular file")
+    _require(info.st_size <= MAX_FILE_BYTES, f"it is larger than {MAX_FILE_BYTES} bytes")
+    with open(path, "rb") as file:
+        return file.read(MAX_FILE_BYTES + 1)  # decode() refuses it if it grew meanwhile
+
+
+# --- files: atomic writes, stale temporary files, backups ---------------------------------------
 
 
 def _check_name(name: str, value: object) -> str:
@@ -271,9 +283,13 @@ def _check_section(notebook: object, section: object) -> tuple[str, str]:
     return notebook, section
 
 
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
 def _atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a crash leaves the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)
@@ -292,6 +308,31 @@ def _atomic_write(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
+def _remove_stale_temps(path: Path, locked: bool) -> None:
+    """Remove temporary files that killed writers of ``path`` (and its backups) left behind.
+
+    Writers make them only while holding the lock, so under the lock every one is a dead
+    writer's. Without a lock, only those older than :data:`UNLOCKED_TEMP_AGE` are.
+    """
+    pattern = glob.escape(_temp_prefix(path)) + "*.tmp"
+    oldest = time.time() - UNLOCKED_TEMP_AGE
+    for tmp in path.parent.glob(pattern):
+        with suppress(OSError):
+            if locked or tmp.lstat().st_mtime < oldest:
+                tmp.unlink()
+
+
+def _free_name(path: Path, label: str) -> Path:
+    """A new file name beside ``path`` for a kept copy: ``<name>.<label>-<time>``, never reused."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    candidate = path.with_name(f"{path.name}.{label}-{stamp}")
+    number = 1
+    while os.path.lexists(candidate):
+        candidate = path.with_name(f"{path.name}.{label}-{stamp}-{number}")
+        number += 1
+    return candidate
+
+
 def _dumps(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -305,7 +346,8 @@ class ProgressStore:
     :class:`ProgressWarning`; :attr:`in_memory` and :attr:`problem` tell the same.
 
     Args:
-        path: The progress file; defaults to :func:`default_path`.
+        path: The progress file; defaults to :func:`default_path`. If it is a symbolic
+            link, the file it points to is read and written, and the link kept.
 
     Raises:
         TypeError: If ``path`` is not a string or a path.
@@ -315,7 +357,6 @@ class ProgressStore:
         if path is not None and not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str, a path or None, got {path!r}")
         self.path = Path(path).expanduser() if path is not None else default_path()
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.problem: str | None = None
         self._memory: dict | None = None
 
@@ -327,39 +368,45 @@ class ProgressStore:
     # --- reading and writing ------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, target: Path) -> Iterator[None]:
+        """Hold the lock of the file ``target`` (beside it, so every path to it shares one)."""
         if fcntl is None:
             yield
             return
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(target.with_name(target.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the lock
 
+    def _target(self) -> Path:
+        """The file progress really lives in: :attr:`path`, or where its symbolic links lead.
+
+        Raises:
+            OSError: If the links form a loop.
+        """
+        real = Path(os.path.realpath(self.path))
+        if real.is_symlink():
+            raise OSError(errno.ELOOP, "its symbolic links form a loop", str(self.path))
+        return real
+
     def _read(self) -> dict:
         try:
-            raw_bytes = self.path.read_bytes()
+            return decode(_read_bounded(self._target()))
         except FileNotFoundError:
             return empty_progress()
-        try:
-            raw = json.loads(raw_bytes.decode("utf-8"))
-        except ValueError as err:  # also a file that is not UTF-8
-            raise CorruptProgressError(f"it is not valid JSON ({err})") from err
-        return upgrade(raw)
 
-    def _read_or_set_aside(self) -> dict:
+    def _read_or_set_aside(self, target: Path) -> dict:
         """Read under the lock; a damaged file is moved aside and a fresh record started."""
         try:
             return self._read()
         except CorruptProgressError as err:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-            backup = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-            os.replace(self.path, backup)
+            backup = _free_name(target, "corrupt")
+            os.rename(target, backup)  # kept, never deleted
             self._warn(
                 f"Your progress file {self.path} could not be read: {err}. It was kept as "
-                f"{backup.name} beside it, and a fresh progress file was started."
+                f"{backup.name} in {backup.parent}, and a fresh progress file was started."
             )
             return empty_progress()
 
@@ -377,17 +424,23 @@ class ProgressStore:
         except (OSError, ValueError):
             return None
 
+    def _save(self, change: Callable[[dict], None]) -> dict:
+        """Under the lock: read the file afresh, apply ``change``, write it back atomically."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        target = self._target()
+        with self._locked(target):
+            data = self._read_or_set_aside(target)
+            change(data)
+            data["updated"] = _now()
+            _remove_stale_temps(target, locked=fcntl is not None)
+            _atomic_write(target, _dumps(data))
+        return data
+
     def _update(self, change: Callable[[dict], None]) -> dict:
         """Apply ``change`` to the latest saved progress and save it; returns the result."""
         if self._memory is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self._locked():
-                    data = self._read_or_set_aside()
-                    change(data)
-                    data["updated"] = _now()
-                    _atomic_write(self.path, _dumps(data))
-                return data
+                return self._save(change)
             except NewerFormatError as err:
                 self._fall_back(
                     f"Your progress file {self.path} was left untouched: {err}. Progress from "
@@ -458,6 +511,7 @@ class ProgressStore:
         answer = list(chosen) if isinstance(chosen, (tuple, list)) else None
         if answer is None or not all(_is_int(i) for i in answer):
             raise ValueError(f"chosen must be a tuple of option indices, got {chosen!r}")
+        answer = [int(i) for i in answer]  # numpy integers are saved as plain ones
         score = _check_score(quiz_score)
 
         def change(data: dict) -> None:
@@ -474,16 +528,25 @@ class ProgressStore:
 
         self._update(change)
 
-    def reset(self) -> None:
-        """Erase all progress; the previous file is kept as ``progress.json.before-reset``."""
+    def reset(self) -> Path | None:
+        """Erase all progress, keeping a copy of the previous file beside it.
+
+        Returns:
+            The copy, ``progress.json.before-reset-<time>`` (a new one at every reset, so
+            no earlier copy is overwritten), or None if no saved file was erased.
+        """
+        kept: list[Path] = []
 
         def change(data: dict) -> None:
-            if not self.in_memory and self.path.exists():
-                _atomic_write(self.path.with_name(self.path.name + ".before-reset"), _dumps(data))
+            target = None if self.in_memory else self._target()
+            if target is not None and target.exists():
+                kept.append(_free_name(target, "before-reset"))
+                _atomic_write(kept[-1], _dumps(data))
             data.clear()
             data.update(empty_progress())
 
         self._update(change)
+        return kept[-1] if kept else None
 
     # --- reading out ----------------------------------------------------------------------------
 
@@ -525,7 +588,8 @@ def _check_score(score: object) -> tuple[int, int, int] | None:
             f"quiz_score must be None or (first_try, answered, total) with "
             f"first_try <= answered <= total, got {score!r}"
         )
-    return score
+    first_try, answered, total = score
+    return int(first_try), int(answered), int(total)  # numpy integers as plain ones
 
 
 def _save_quiz(data: dict, name: str, score: tuple[int, int, int], now: str) -> None:
@@ -705,16 +769,21 @@ def export_json() -> str:
     return default_store().export_json()
 
 
+def _erased_message(kept: Path | None) -> str:
+    if kept is None:
+        return "Your progress was erased (no saved file needed a copy)."
+    return f"Your progress was erased; the previous file is kept as {kept}."
+
+
 def reset(confirm: bool = False) -> bool:
     """Erase the learner's progress, only if ``confirm`` is True; returns whether it did.
 
-    The previous file is kept as ``progress.json.before-reset``.
+    Each reset keeps the previous file as its own ``progress.json.before-reset-<time>``.
     """
     if confirm is not True:
         print("Nothing was erased. To erase all your progress, call progress.reset(confirm=True).")
         return False
-    default_store().reset()
-    print("Your progress was erased; the previous file is kept as progress.json.before-reset.")
+    print(_erased_message(default_store().reset()))
     return True
 
 
@@ -722,7 +791,7 @@ def reset(confirm: bool = False) -> bool:
 
 _CONFIRM = (
     "Erase all your progress: completed sections, practice answers and quiz scores? "
-    "A copy of the current file is kept as progress.json.before-reset."
+    "A copy of the current file is kept beside it as progress.json.before-reset-<time>."
 )
 
 
@@ -864,17 +933,17 @@ class ProgressView(ShowsWidget):
         self._say("Nothing was erased.")
 
     def _erase(self) -> None:
-        self.store.reset()
+        kept = self.store.reset()
         self._confirm.layout.display = "none"
         self.refresh()
-        self._say(
-            "Your progress was erased. The previous file is kept as progress.json.before-reset."
-        )
+        self._say(_erased_message(kept))
 
 
 __all__ = [
     "ENV_VAR",
     "FORMAT_VERSION",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
     "OUTLINE",
     "CorruptProgressError",
     "CourseProgress",
@@ -887,10 +956,10 @@ __all__ = [
     "complete",
     "course_progress",
     "default_path",
+    "decode",
     "default_store",
     "export_json",
     "progress_dir",
     "recorder",
     "reset",
-    "upgrade",
 ]

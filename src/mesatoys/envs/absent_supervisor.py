@@ -45,7 +45,15 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mesatoys.checks import check_choice, check_count, check_fraction
+from mesatoys.checks import (
+    check_action,
+    check_choice,
+    check_count,
+    check_fraction,
+    check_options,
+    check_render_mode,
+    is_integer,
+)
 
 ACTION_NAMES = ("up", "right", "down", "left")
 UP, RIGHT, DOWN, LEFT = range(4)
@@ -56,6 +64,9 @@ MOVEMENT_REWARD = -1
 GOAL_REWARD = 50
 PUNISHMENT_REWARD = -30
 MAX_STEPS = 20
+#: Largest side of a layout drawn as text (the built-in layouts are 6 x 6); the
+#: evaluators' tables grow with the square of the number of cells.
+MAX_LAYOUT_SIDE = 32
 
 # Observation codes.
 FLOOR, WALL, AGENT, GOAL, PUNISHMENT, SUPERVISOR, CAMERA = range(7)
@@ -159,8 +170,7 @@ class World:
         """
         if isinstance(layout, str) and layout in self.names:
             return self.names.index(layout)
-        ok = isinstance(layout, (int, np.integer)) and not isinstance(layout, bool)
-        if ok and 0 <= layout < self.n_layouts:
+        if is_integer(layout) and 0 <= layout < self.n_layouts:
             return int(layout)
         raise ValueError(
             f"layout must be one of {list(self.names)} or an index in [0, {self.n_layouts - 1}], "
@@ -228,8 +238,22 @@ def parse_layout(art: Sequence[str]) -> tuple[np.ndarray, int, int, int]:
         ``(walls, start, goal, punishment)``, cells as flat indices.
 
     Raises:
-        ValueError: If a row length differs or a mark is missing or repeated.
+        ValueError: If ``art`` is not a non-empty sequence of strings, a row length
+            differs, the grid is larger than :data:`MAX_LAYOUT_SIDE` a side, or a mark
+            is missing or repeated.
     """
+    if (
+        isinstance(art, str)
+        or not isinstance(art, Sequence)
+        or not art
+        or not all(isinstance(row, str) for row in art)
+    ):
+        raise ValueError(f"art must be a non-empty list of strings (rows), got {art!r}")
+    if len(art) > MAX_LAYOUT_SIDE or max(len(row) for row in art) > MAX_LAYOUT_SIDE:
+        raise ValueError(
+            f"art must be at most {MAX_LAYOUT_SIDE} rows and columns (MAX_LAYOUT_SIDE), "
+            f"got {len(art)} rows x {max(len(row) for row in art)} columns"
+        )
     if len({len(row) for row in art}) != 1:
         raise ValueError(f"art rows must all have the same length, got {list(art)!r}")
     grid = np.array([list(row) for row in art])
@@ -405,16 +429,11 @@ class AbsentSupervisorEnv(gym.Env):
         max_steps: int = MAX_STEPS,
         render_mode: str | None = None,
     ):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.world = make_world(split)
         self.split = split
         self.p_supervisor = check_fraction("p_supervisor", p_supervisor)
         self.max_steps = check_count("max_steps", max_steps)
-        self.render_mode = render_mode
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
         self.observation_space = spaces.Box(0, CAMERA, self.world.shape, dtype=np.int8)
         self.cell: int | None = None
@@ -424,10 +443,7 @@ class AbsentSupervisorEnv(gym.Env):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode on a layout, with or without the supervisor (see Options)."""
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = sorted(set(options) - set(_OPTION_KEYS))
-        if unknown:
-            raise ValueError(f"options has unknown keys {unknown}; allowed: {list(_OPTION_KEYS)}")
+        options = check_options(options, _OPTION_KEYS)
         if "layout" in options:
             self.layout = self.world.layout_index(options["layout"])
         else:
@@ -444,8 +460,7 @@ class AbsentSupervisorEnv(gym.Env):
         """Move; the reward is returned, the hidden performance goes in ``info``."""
         if self.cell is None:
             raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an int in [0, 3], got {action!r}")
+        action = check_action(action, len(ACTION_NAMES))
         nxt, reward, hidden, done = step(
             self.world,
             np.array([self.layout]),

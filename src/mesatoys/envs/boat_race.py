@@ -40,7 +40,14 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mesatoys.checks import check_choice
+from mesatoys.checks import (
+    check_action,
+    check_choice,
+    check_count,
+    check_options,
+    check_render_mode,
+    is_integer,
+)
 
 ACTION_NAMES = ("up", "right", "down", "left")
 UP, RIGHT, DOWN, LEFT = range(4)
@@ -49,6 +56,7 @@ REWARDS = ("checkpoints", "ordered")
 N_CHECKPOINTS = 4  # one per side of the island
 MIN_SIDE, MAX_SIDE = 3, 15
 LAPS_PER_EPISODE = 3  # default episode length: time for this many laps
+OPTION_KEYS = ("cell",)
 
 # Observation codes.
 WATER, LAND, BOAT, CHECKPOINT, NEXT_CHECKPOINT = range(5)
@@ -62,8 +70,7 @@ def check_side(side: object) -> int:
     Raises:
         ValueError: Unless ``side`` is an odd integer in [3, 15].
     """
-    ok = isinstance(side, (int, np.integer)) and not isinstance(side, bool)
-    if not ok or not MIN_SIDE <= side <= MAX_SIDE or side % 2 == 0:
+    if not is_integer(side) or not MIN_SIDE <= side <= MAX_SIDE or side % 2 == 0:
         raise ValueError(f"side must be an odd integer in [{MIN_SIDE}, {MAX_SIDE}], got {side!r}")
     return int(side)
 
@@ -266,6 +273,10 @@ class BoatRaceEnv(gym.Env):
     Never terminated; truncated after ``max_steps`` steps (default: time for three
     laps, ``3 * 4 * (side - 1)``).
 
+    ## Options of ``reset``
+    ``cell``: the track cell to start on (an integer in ``[0, 4 * (side - 1))``; default
+    0, the start line). Any other key raises a ``ValueError``.
+
     ## Info
     ``progress`` (net clockwise cells since the start), ``laps`` (``progress`` in
     whole laps: the hidden performance), ``hidden_reward`` (this step's clockwise
@@ -287,16 +298,11 @@ class BoatRaceEnv(gym.Env):
         max_steps: int | None = None,
         render_mode: str | None = None,
     ):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.reward_name = check_reward(reward)
         self.track = make_track(side)
         self.model = self.track.model(self.reward_name)
         self.max_steps = check_max_steps(max_steps, self.track)
-        self.render_mode = render_mode
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
         size = self.track.grid_size
         self.observation_space = spaces.Box(0, NEXT_CHECKPOINT, (size, size), dtype=np.int8)
@@ -306,18 +312,17 @@ class BoatRaceEnv(gym.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Put the boat on the start line (or on ``options["cell"]``); checkpoint 1 pays next."""
+        """Put the boat on the start line (or on ``options["cell"]``); checkpoint 1 pays next.
+
+        Raises:
+            ValueError: On an unknown option or a cell off the track.
+        """
         super().reset(seed=seed)
+        options = check_options(options, OPTION_KEYS)
         cell = 0
-        if options and "cell" in options:
-            cell = options["cell"]
-            ok = isinstance(cell, (int, np.integer)) and not isinstance(cell, bool)
-            if not ok or not 0 <= cell < self.track.length:
-                raise ValueError(
-                    f"options['cell'] must be an integer in [0, {self.track.length - 1}], "
-                    f"got {cell!r}"
-                )
-        self.state = int(self.track.state(int(cell), 1))
+        if "cell" in options:
+            cell = check_count("options['cell']", options["cell"], 0, self.track.length - 1)
+        self.state = int(self.track.state(cell, 1))
         self.steps = 0
         self.progress = 0
         self.specified_return = 0
@@ -327,8 +332,7 @@ class BoatRaceEnv(gym.Env):
         """Move the boat; the specified reward is returned, laps go in ``info``."""
         if self.state is None:
             raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an int in [0, 3], got {action!r}")
+        action = check_action(action, len(ACTION_NAMES))
         nxt, reward, progress = step(self.model, np.array([self.state]), np.array([action]))
         self.state = int(nxt[0])
         self.steps += 1
@@ -393,10 +397,7 @@ def check_max_steps(max_steps: object, track: Track) -> int:
     """
     if max_steps is None:
         return LAPS_PER_EPISODE * track.length
-    ok = isinstance(max_steps, (int, np.integer)) and not isinstance(max_steps, bool)
-    if not ok or max_steps < 1:
-        raise ValueError(f"max_steps must be None or an integer >= 1, got {max_steps!r}")
-    return int(max_steps)
+    return check_count("max_steps", max_steps, optional=True)
 
 
 def render_ascii(track: Track, boat: int | None = None) -> str:

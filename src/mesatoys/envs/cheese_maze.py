@@ -8,8 +8,16 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mesatoys.checks import check_choice, check_fraction
+from mesatoys.checks import (
+    check_action,
+    check_choice,
+    check_count,
+    check_fraction,
+    check_options,
+    check_render_mode,
+)
 from mesatoys.envs.features import check_radius, cheese_in_view
+from mesatoys.envs.hand_mazes import check_level
 from mesatoys.envs.maze import (
     ACTION_NAMES,
     SPLITS,
@@ -21,6 +29,7 @@ from mesatoys.envs.maze import (
 )
 
 OPEN, WALL, AGENT, CHEESE_SEEN = 0, 1, 2, 3
+OPTION_KEYS = ("level",)
 
 
 class CheeseMazeEnv(gym.Env):
@@ -47,12 +56,18 @@ class CheeseMazeEnv(gym.Env):
     reported only in ``info``.
 
     ## Termination
-    Terminated on the cheese; truncated after ``max_steps`` steps.
+    Terminated on the cheese; truncated after ``max_steps`` steps (default
+    ``size * size // 2``).
 
     ## Info
     ``reached_cheese``, ``reached_corner`` (before any cheese), ``proxy``
     (corner reached, cheese not), ``cheese`` (its cell, hidden from the observation
     until seen), ``distinguishing`` (the cheese is not in the corner).
+
+    ## Options of ``reset``
+    ``level``: a one-level :class:`LevelBatch` of side ``size`` to play instead of a
+    drawn one (checked with :func:`mesatoys.envs.hand_mazes.check_level`). Any other
+    key raises a ``ValueError``.
 
     ## Registered Configurations
     ``mesatoys/CheeseMaze-Train-v0`` (alpha 0), ``mesatoys/CheeseMaze-Train-Diverse-v0``
@@ -71,16 +86,14 @@ class CheeseMazeEnv(gym.Env):
         max_steps: int | None = None,
         render_mode: str | None = None,
     ):
-        check_choice("split", split, SPLITS)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
-        self.split = split
+        self.split = check_choice("split", split, SPLITS)
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.alpha = check_fraction("alpha", alpha)
         self.size = check_size(size)
         self.cheese_radius = check_radius(cheese_radius)
         self.extra_openings = check_fraction("extra_openings", extra_openings)
+        max_steps = check_count("max_steps", max_steps, optional=True)
         self.max_steps = max_steps if max_steps is not None else self.size * self.size // 2
-        self.render_mode = render_mode
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
         self.observation_space = spaces.Box(0, 3, (self.size, self.size), dtype=np.int8)
         self.level: LevelBatch | None = None
@@ -88,10 +101,16 @@ class CheeseMazeEnv(gym.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Draw a new level (or use ``options["level"]``, a one-level batch)."""
+        """Draw a new level (or use ``options["level"]``, a one-level batch).
+
+        Raises:
+            ValueError: On an unknown option or a level that is not a playable
+                one-level batch of side ``size``.
+        """
         super().reset(seed=seed)
-        if options and "level" in options:
-            self.level = options["level"][0]
+        options = check_options(options, OPTION_KEYS)
+        if "level" in options:
+            self.level = self._check_level(options["level"])
         else:
             self.level = generate_levels(
                 1,
@@ -111,8 +130,7 @@ class CheeseMazeEnv(gym.Env):
         """Move, then report the base reward; the proxy goes in ``info``."""
         if self.level is None:
             raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an int in [0, 4], got {action!r}")
+        action = check_action(action, len(ACTION_NAMES))
         self.pos = step_positions(self.level.walls, self.pos[None], np.array([action]))[0]
         self.steps += 1
         self.seen = self.seen or bool(self._in_view())
@@ -122,6 +140,19 @@ class CheeseMazeEnv(gym.Env):
         reward = float(base_return(self.steps, self.max_steps)) if on_cheese else 0.0
         truncated = not on_cheese and self.steps >= self.max_steps
         return self._observation(), float(reward), on_cheese, truncated, self._info(on_cheese)
+
+    def _check_level(self, level: object) -> LevelBatch:
+        """``options["level"]`` checked: a playable one-level batch of this env's size."""
+        if not isinstance(level, LevelBatch) or len(level) != 1 or level.size != self.size:
+            raise ValueError(
+                f"options['level'] must be a one-level LevelBatch of size {self.size} "
+                f"(e.g. levels[i]), got {_describe(level)}"
+            )
+        try:
+            check_level(level.walls[0], level.start[0], level.cheese[0])
+        except ValueError as error:
+            raise ValueError(f"options['level'] is not a playable maze: {error}") from None
+        return level
 
     def _in_view(self) -> bool:
         return bool(cheese_in_view(self.pos, self.level.cheese[0], self.cheese_radius))
@@ -152,3 +183,9 @@ class CheeseMazeEnv(gym.Env):
             return "\n".join("".join(row) for row in chars) + "\n"
         palette = np.array([[240, 240, 240], [40, 40, 40], [0, 114, 178], [230, 159, 0]], np.uint8)
         return np.kron(palette[grid], np.ones((8, 8, 1), dtype=np.uint8))
+
+
+def _describe(level: object) -> str:
+    if isinstance(level, LevelBatch):
+        return f"a LevelBatch of {len(level)} level(s) of size {level.size}"
+    return f"{type(level).__name__}: {level!r}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mesatoys.checks import is_integer
 from mesatoys.envs.maze import LevelBatch, chebyshev
 
 FEATURE_NAMES = ("cheese", "top_right", "top_left", "bottom_left", "bottom_right")
@@ -55,7 +56,7 @@ def check_radius(cheese_radius: int | None) -> int | None:
     """
     if cheese_radius is None:
         return None
-    if isinstance(cheese_radius, bool) or not isinstance(cheese_radius, (int, np.integer)):
+    if not is_integer(cheese_radius):
         raise ValueError(f"cheese_radius must be None or an integer >= 0, got {cheese_radius!r}")
     if cheese_radius < 0:
         raise ValueError(f"cheese_radius must be None or an integer >= 0, got {cheese_radius}")

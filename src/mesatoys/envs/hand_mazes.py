@@ -27,7 +27,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from mesatoys.envs.maze import MIN_SIZE, UNREACHABLE, LevelBatch, distance_maps
+from mesatoys.checks import check_count, is_integer
+from mesatoys.envs.maze import MAX_SIZE, MIN_SIZE, UNREACHABLE, LevelBatch, distance_maps
 
 WALL, OPEN, START, CHEESE = "#", ".", "S", "C"
 ALLOWED = f"'{WALL}' wall, '{OPEN}' open, '{START}' start, '{CHEESE}' cheese"
@@ -174,6 +175,10 @@ def _check_shape(rows: list[str], size: int | None) -> None:
         raise ValueError(
             f"art must be a square of at least {MIN_SIZE} x {MIN_SIZE} cells, got {shape}"
         )
+    if width > MAX_SIZE:
+        raise ValueError(
+            f"art must be a square of at most {MAX_SIZE} x {MAX_SIZE} cells (MAX_SIZE), got {shape}"
+        )
 
 
 def _single(rows: list[str], mark: str, name: str) -> np.ndarray:
@@ -194,7 +199,8 @@ def parse_maze(art: str, size: int | None = None) -> LevelBatch:
     Args:
         art: Rows of ``#`` (wall), ``.`` (open), ``S`` (start), ``C`` (cheese).
         size: If given, the side the maze must have (e.g. the size an agent was
-            trained on); None accepts any square of side >= 5.
+            trained on), an integer in [5, :data:`~mesatoys.envs.maze.MAX_SIZE`]; None
+            accepts any square of side in that range.
 
     Returns:
         The level.
@@ -203,8 +209,9 @@ def parse_maze(art: str, size: int | None = None) -> LevelBatch:
         ValueError: Naming what is wrong and where: an empty or non-string ``art``,
             an unknown character, rows of different lengths, a wrong size, no or
             several ``S`` or ``C``, a gap in the border wall, or no route from the
-            start to the cheese.
+            start to the cheese; or a ``size`` that is not an integer in [5, 101].
     """
+    size = check_count("size", size, MIN_SIZE, MAX_SIZE, optional=True)
     rows = _rows(art)
     _check_characters(rows)
     _check_shape(rows, size)
@@ -224,15 +231,20 @@ def check_level(walls: np.ndarray, start: np.ndarray, cheese: np.ndarray) -> Non
         cheese: The cheese cell.
 
     Raises:
-        ValueError: If ``walls`` is not a square 2-D array of side >= 5, a cell lies
+        ValueError: If ``walls`` is not a square 2-D array of side in [5,
+            :data:`~mesatoys.envs.maze.MAX_SIZE`], a cell lies
             outside the grid or in a wall, start and cheese coincide, the border has
             an opening, or no route of open cells joins the start to the cheese.
     """
     walls = np.asarray(walls)
-    if walls.ndim != 2 or walls.shape[0] != walls.shape[1] or walls.shape[0] < MIN_SIZE:
+    square = walls.ndim == 2 and walls.shape[0] == walls.shape[1]
+    if not square or not MIN_SIZE <= walls.shape[0] <= MAX_SIZE:
         raise ValueError(
-            f"walls must be a square 2-D array of side >= {MIN_SIZE}, got shape {walls.shape}"
+            f"walls must be a square 2-D array of side >= {MIN_SIZE} and <= {MAX_SIZE}, "
+            f"got shape {walls.shape}"
         )
+    if walls.dtype.kind not in "biu":
+        raise ValueError(f"walls must be booleans (True for a wall), got dtype {walls.dtype}")
     walls = walls.astype(bool)
     cells = {
         "start": _check_cell("start", start, walls),
@@ -283,7 +295,11 @@ def maze_art(level: LevelBatch, index: int = 0) -> str:
 
     Returns:
         Rows of ``#``, ``.``, ``S`` and ``C`` joined by newlines.
+
+    Raises:
+        ValueError: If ``index`` is not the index of a level of ``level``.
     """
+    index = _check_index(level, index)
     grid = np.where(level.walls[index], WALL, OPEN).astype("<U1")
     grid[tuple(level.start[index])] = START
     grid[tuple(level.cheese[index])] = CHEESE
@@ -303,13 +319,15 @@ def toggle_walls(level: LevelBatch, cells: Iterable[Sequence[int]], index: int =
 
     Raises:
         ValueError: If a cell is not an inner cell, is the start or the cheese, or
-            the result is not playable (e.g. the new wall cuts every route).
+            the result is not playable (e.g. the new wall cuts every route), or
+            ``index`` is not the index of a level of ``level``.
     """
+    index = _check_index(level, index)
     walls = level.walls[index].copy()
     size = walls.shape[0]
     marked = {tuple(int(x) for x in level.start[index]), tuple(int(x) for x in level.cheese[index])}
     for cell in cells:
-        ok = np.shape(cell) == (2,) and all(isinstance(x, (int, np.integer)) for x in cell)
+        ok = np.shape(cell) == (2,) and all(is_integer(x) for x in cell)
         if not ok or not all(1 <= int(x) <= size - 2 for x in cell):
             raise ValueError(
                 f"cells must be (row, column) pairs of integers in [1, {size - 2}] "
@@ -328,9 +346,19 @@ def hand_maze(name: str) -> LevelBatch:
     Raises:
         ValueError: If ``name`` is not in the library.
     """
-    if name not in HAND_MAZES:
+    if not isinstance(name, str) or name not in HAND_MAZES:
         raise ValueError(f"name must be one of {list(HAND_MAZES)}, got {name!r}")
     return parse_maze(HAND_MAZES[name])
+
+
+def _check_index(level: object, index: object) -> int:
+    """``index`` checked to be a level of ``level`` (negative counts from the end)."""
+    if not isinstance(level, LevelBatch):
+        raise TypeError(f"level must be a LevelBatch, got {type(level).__name__}: {level!r}")
+    n = len(level)
+    if not is_integer(index) or not -n <= index < n:
+        raise ValueError(f"index must be an integer in [{-n}, {n - 1}] ({n} levels), got {index!r}")
+    return int(index)
 
 
 __all__ = [

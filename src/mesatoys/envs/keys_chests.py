@@ -20,11 +20,20 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mesatoys.checks import check_choice, check_fraction
+from mesatoys.checks import (
+    check_action,
+    check_choice,
+    check_count,
+    check_fraction,
+    check_options,
+    check_render_mode,
+)
 from mesatoys.envs.maze import (
     ACTION_NAMES,
     SPLITS,
     base_return,
+    check_batch,
+    check_rng,
     check_size,
     generate_walls,
     step_positions,
@@ -33,6 +42,7 @@ from mesatoys.envs.maze import (
 OPEN, WALL, KEY, CHEST = 0, 1, 2, 3
 TRAIN_COUNTS = (3, 10)  # keys, chests
 TEST_COUNTS = (10, 3)
+OPTION_KEYS = ("level",)
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,21 @@ class KeyChestLevels:
 
     @staticmethod
     def concatenate(parts: list[KeyChestLevels]) -> KeyChestLevels:
-        """Join batches with the same maze size and number of objects."""
+        """Join batches with the same maze size and number of objects.
+
+        Raises:
+            ValueError: If ``parts`` is empty or the batches differ in maze size or
+                number of objects.
+        """
+        parts = list(parts)
+        if not parts or not all(isinstance(p, KeyChestLevels) for p in parts):
+            raise ValueError(f"parts must be a non-empty list of KeyChestLevels, got {parts!r}")
+        shapes = {(p.size, p.objects.shape[1]) for p in parts}
+        if len(shapes) > 1:
+            raise ValueError(
+                "parts must share one maze size and number of objects, got "
+                f"(size, objects) {sorted(shapes)}"
+            )
         return KeyChestLevels(
             *(
                 np.concatenate([getattr(p, f) for p in parts])
@@ -112,10 +136,11 @@ def generate_levels(
     """Random mazes with keys, chests and a start on distinct random open cells.
 
     Args:
-        n: Number of levels.
-        size: Odd maze side, at least 5.
+        n: Number of levels (see :func:`mesatoys.envs.maze.check_batch`).
+        size: Odd maze side in [5, :data:`mesatoys.envs.maze.MAX_SIZE`].
         n_keys: Keys per level (>= 0).
-        n_chests: Chests per level (>= 1).
+        n_chests: Chests per level (>= 1); keys, chests and the start each need a
+            room of their own (see :func:`check_counts_fit`).
         rng: Source of randomness.
         extra_openings: Share of inner walls knocked out (adds loops).
 
@@ -124,18 +149,13 @@ def generate_levels(
 
     Raises:
         ValueError: On counts that do not fit the maze or out-of-range arguments.
+        TypeError: If ``rng`` is not a ``numpy.random.Generator``.
     """
     size = check_size(size)
+    n = check_batch(n, size)
+    check_rng(rng)
     check_fraction("extra_openings", extra_openings)
-    for name, value, low in (("n_keys", n_keys, 0), ("n_chests", n_chests, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    rooms = ((size - 1) // 2) ** 2
-    if n_keys + n_chests + 1 > rooms:
-        raise ValueError(
-            f"n_keys + n_chests + 1 must be at most {rooms} for size {size}, "
-            f"got {n_keys + n_chests + 1}"
-        )
+    check_counts_fit(size, n_keys, n_chests)
     walls = generate_walls(n, size, rng, extra_openings)
     cells = _distinct_rooms(n, size, n_keys + n_chests + 1, rng)
     is_key = np.broadcast_to(np.arange(n_keys + n_chests) < n_keys, (n, n_keys + n_chests))
@@ -144,12 +164,101 @@ def generate_levels(
     )
 
 
+def check_counts_fit(size: int, n_keys: object, n_chests: object) -> tuple[int, int]:
+    """Validate the keys and chests of a level of side ``size`` (already checked).
+
+    Keys, chests and the start sit in distinct rooms, and a maze of side ``size``
+    has ``((size - 1) // 2) ** 2`` rooms.
+
+    Raises:
+        ValueError: Unless ``n_keys >= 0``, ``n_chests >= 1`` and
+            ``n_keys + n_chests + 1`` rooms fit.
+    """
+    n_keys = check_count("n_keys", n_keys, 0)
+    n_chests = check_count("n_chests", n_chests, 1)
+    rooms = ((size - 1) // 2) ** 2
+    if n_keys + n_chests + 1 > rooms:
+        raise ValueError(
+            f"n_keys + n_chests + 1 must be at most {rooms} for size {size}, "
+            f"got {n_keys + n_chests + 1}"
+        )
+    return n_keys, n_chests
+
+
+def check_level(level: object, size: int, max_objects: int) -> KeyChestLevels:
+    """Validate a level given to :meth:`KeysAndChestsEnv.reset`.
+
+    Args:
+        level: What was passed as ``options["level"]``.
+        size: The environment's maze side.
+        max_objects: Most objects the environment's observation can count.
+
+    Returns:
+        ``level``.
+
+    Raises:
+        ValueError: Unless ``level`` is a one-level :class:`KeyChestLevels` of side
+            ``size`` whose border is wall, with at most ``max_objects`` objects, and
+            whose start and objects sit on distinct open cells.
+    """
+    ok = isinstance(level, KeyChestLevels) and len(level) == 1 and level.size == size
+    if ok:
+        walls = np.asarray(level.walls)
+        ok = (
+            walls.shape == (1, size, size)
+            and np.shape(level.start) == (1, 2)
+            and np.ndim(level.objects) == 3
+            and np.shape(level.objects)[0::2] == (1, 2)
+            and np.shape(level.is_key) == np.shape(level.objects)[:2]
+            and np.issubdtype(np.asarray(level.start).dtype, np.integer)
+            and np.issubdtype(np.asarray(level.objects).dtype, np.integer)
+        )
+    if not ok:
+        described = (
+            f"a KeyChestLevels of {len(level)} level(s) of size {level.size}"
+            if isinstance(level, KeyChestLevels)
+            else f"{type(level).__name__}: {level!r}"
+        )
+        raise ValueError(
+            f"options['level'] must be a one-level KeyChestLevels of size {size} "
+            f"(e.g. levels[i]), got {described}"
+        )
+    n_objects = level.objects.shape[1]
+    if not 1 <= n_objects <= max_objects:
+        raise ValueError(
+            f"options['level'] must hold between 1 and {max_objects} objects, got {n_objects}"
+        )
+    border = np.ones((size, size), dtype=bool)
+    border[1:-1, 1:-1] = False
+    if not walls[0][border].all():
+        raise ValueError("options['level'] must have wall all the way round its border")
+    cells = np.concatenate([level.start, level.objects[0]])
+    inside = ((cells >= 0) & (cells < size)).all()
+    if not inside or walls[0][cells[:, 0], cells[:, 1]].any():
+        raise ValueError(
+            f"options['level'] must put the start and every object on an open cell, "
+            f"got cells {cells.tolist()}"
+        )
+    if len({tuple(c) for c in cells.tolist()}) != len(cells):
+        raise ValueError(
+            f"options['level'] must put the start and every object on distinct cells, "
+            f"got cells {cells.tolist()}"
+        )
+    return level
+
+
 def _distinct_rooms(n: int, size: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """``(n, count, 2)`` distinct room cells (odd coordinates, always open) per level."""
     side = (size - 1) // 2
     picks = rng.random((n, side * side)).argsort(axis=1)[:, :count]
     rows, cols = np.divmod(picks, side)
     return np.stack([2 * rows + 1, 2 * cols + 1], axis=-1)
+
+
+def _smallest_size(rooms: int) -> int:
+    """Smallest odd maze side with at least ``rooms`` rooms."""
+    side = int(np.ceil(np.sqrt(rooms)))
+    return 2 * side + 1
 
 
 class KeysAndChestsEnv(gym.Env):
@@ -174,6 +283,10 @@ class KeysAndChestsEnv(gym.Env):
     ## Termination
     Terminated when every chest is open; truncated after ``max_steps``.
 
+    ## Options of ``reset``
+    ``level``: a one-level :class:`KeyChestLevels` of side ``size`` to play instead
+    of a drawn one (see :func:`check_level`). Any other key raises a ``ValueError``.
+
     ## Info
     ``keys_collected``, ``chests_opened``, ``keys_held``.
 
@@ -194,11 +307,19 @@ class KeysAndChestsEnv(gym.Env):
         self.n_keys, self.n_chests = split_counts(split)
         self.split = split
         self.size = check_size(size)
+        try:
+            check_counts_fit(self.size, self.n_keys, self.n_chests)
+        except ValueError:
+            rooms = ((self.size - 1) // 2) ** 2
+            need = self.n_keys + self.n_chests + 1
+            raise ValueError(
+                f"size must be at least {_smallest_size(need)} for split {split!r} "
+                f"({self.n_keys} keys, {self.n_chests} chests and the start need {need} "
+                f"rooms; size {self.size} has {rooms}), got {self.size}"
+            ) from None
         self.extra_openings = check_fraction("extra_openings", extra_openings)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
-        self.render_mode = render_mode
-        self.max_steps = max_steps
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.max_steps = check_count("max_steps", max_steps)
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
         self.observation_space = spaces.Dict(
             {
@@ -212,10 +333,16 @@ class KeysAndChestsEnv(gym.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Draw a level (or use ``options["level"]``, a one-level batch)."""
+        """Draw a level (or use ``options["level"]``, a one-level batch).
+
+        Raises:
+            ValueError: On an unknown option or a level :func:`check_level` refuses.
+        """
         super().reset(seed=seed)
-        if options and "level" in options:
-            self.level = options["level"][0]
+        options = check_options(options, OPTION_KEYS)
+        if "level" in options:
+            max_objects = self.n_keys + self.n_chests
+            self.level = check_level(options["level"], self.size, max_objects)
         else:
             self.level = generate_levels(
                 1,
@@ -236,8 +363,7 @@ class KeysAndChestsEnv(gym.Env):
         """Move; pick up a key or open a chest on arrival."""
         if self.level is None:
             raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an int in [0, 4], got {action!r}")
+        action = check_action(action, len(ACTION_NAMES))
         self.pos = step_positions(self.level.walls, self.pos[None], np.array([action]))[0]
         self.steps += 1
         here = tuple(int(x) for x in self.pos)

@@ -23,9 +23,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mesatoys.checks import check_choice, check_fraction
+from mesatoys.checks import check_choice, check_fraction, check_instance, is_integer
 
 MIN_SIZE = 5
+#: Largest maze side. The course's mazes are 5 to 13 cells; 101 leaves room to
+#: experiment while a batch of levels, the planner's ``(n, size * size, 5)`` tables
+#: and the int16 distances (at most ``size * size`` < :data:`UNREACHABLE`) stay small.
+MAX_SIZE = 101
+#: Most grid cells (levels x size x size) one call may generate: generating takes about
+#: 20 bytes a cell at its peak, so this is about 200 MB, within a 1 GB JupyterHub
+#: (e.g. 59,000 levels of side 13, or 980 of side 101).
+MAX_BATCH_CELLS = 10_000_000
 ACTION_NAMES = ("stay", "up", "right", "down", "left")
 MOVES = np.array([(0, 0), (-1, 0), (0, 1), (1, 0), (0, -1)], dtype=np.int64)
 SPLITS = ("train", "test")
@@ -76,13 +84,42 @@ def check_size(size: int) -> int:
         ``size`` as a plain int.
 
     Raises:
-        ValueError: If ``size`` is not an odd integer of at least 5.
+        ValueError: If ``size`` is not an odd integer in [5, :data:`MAX_SIZE`].
     """
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+    if not is_integer(size):
         raise ValueError(f"size must be an odd integer >= {MIN_SIZE}, got {size!r}")
+    if size > MAX_SIZE:
+        raise ValueError(
+            f"size must be an odd integer in [{MIN_SIZE}, {MAX_SIZE}] "
+            f"(MAX_SIZE keeps a batch of mazes within memory), got {size}"
+        )
     if size < MIN_SIZE or size % 2 == 0:
         raise ValueError(f"size must be an odd integer >= {MIN_SIZE}, got {size}")
     return int(size)
+
+
+def check_batch(n: object, size: int) -> int:
+    """Validate a number of levels of side ``size``: at most :data:`MAX_BATCH_CELLS` cells.
+
+    Raises:
+        ValueError: Unless ``n`` is an integer in ``[0, MAX_BATCH_CELLS // size**2]``.
+    """
+    most = MAX_BATCH_CELLS // (size * size)
+    if not is_integer(n) or not 0 <= n <= most:
+        raise ValueError(
+            f"n must be an integer in [0, {most}] for size {size} "
+            f"(MAX_BATCH_CELLS: at most {MAX_BATCH_CELLS:,} cells in one batch), got {n!r}"
+        )
+    return int(n)
+
+
+def check_rng(rng: object) -> np.random.Generator:
+    """Validate a source of randomness: a ``numpy.random.Generator``.
+
+    Raises:
+        TypeError: Otherwise (e.g. a seed: pass ``np.random.default_rng(seed)``).
+    """
+    return check_instance("rng", rng, np.random.Generator)
 
 
 def generate_walls(
@@ -95,8 +132,8 @@ def generate_walls(
     search runs for the whole batch in one loop.
 
     Args:
-        n: Number of mazes.
-        size: Odd side length, at least 5.
+        n: Number of mazes (see :func:`check_batch`).
+        size: Odd side length in [5, :data:`MAX_SIZE`].
         rng: Source of randomness.
         extra_openings: Probability of knocking out each remaining inner wall
             between two rooms afterwards, which adds loops (0 keeps perfect mazes).
@@ -105,6 +142,8 @@ def generate_walls(
         Boolean wall array of shape ``(n, size, size)``.
     """
     size = check_size(size)
+    n = check_batch(n, size)
+    check_rng(rng)
     extra_openings = check_fraction("extra_openings", extra_openings)
     rooms = (size - 1) // 2
     walls = np.ones((n, size, size), dtype=bool)
@@ -173,10 +212,10 @@ def sample_cells(walls: np.ndarray, allowed: np.ndarray, rng: np.random.Generato
         ValueError: If a maze has no acceptable open cell.
     """
     ok = allowed & ~walls
-    counts = ok.reshape(len(ok), -1).sum(axis=1)
-    if (counts == 0).any():
+    flat_ok = ok.reshape(len(ok), ok.shape[1] * ok.shape[2])  # (no -1: n may be 0)
+    if (flat_ok.sum(axis=1) == 0).any():
         raise ValueError("a maze has no open cell that satisfies the placement rule")
-    keys = np.where(ok.reshape(len(ok), -1), rng.random(ok.reshape(len(ok), -1).shape), -1.0)
+    keys = np.where(flat_ok, rng.random(flat_ok.shape), -1.0)
     flat = keys.argmax(axis=1)
     return np.stack(np.unravel_index(flat, ok.shape[1:]), axis=1)
 
@@ -208,28 +247,32 @@ def generate_levels(
     cell other than the cheese and the corner.
 
     Args:
-        n: Number of levels.
-        size: Odd maze side, at least 5.
+        n: Number of levels (see :func:`check_batch`).
+        size: Odd maze side in [5, :data:`MAX_SIZE`].
         alpha: Fraction of distinguishing training levels, in [0, 1]. Ignored for
             test levels.
         split: ``"train"`` or ``"test"``.
         rng: Source of randomness.
         extra_openings: Probability of opening each remaining inner wall (adds loops).
-        min_corner_distance: How far from the corner a displaced cheese must be.
+        min_corner_distance: How far from the corner a displaced cheese must be, an
+            integer in ``[1, size - 3]``.
 
     Returns:
         The levels.
 
     Raises:
         ValueError: On an unknown split or out-of-range argument.
+        TypeError: If ``rng`` is not a ``numpy.random.Generator``.
     """
     check_choice("split", split, SPLITS)
     alpha = check_fraction("alpha", alpha)
     size = check_size(size)
-    if not 1 <= min_corner_distance <= size - 3:
+    n = check_batch(n, size)
+    check_rng(rng)
+    if not is_integer(min_corner_distance) or not 1 <= min_corner_distance <= size - 3:
         raise ValueError(
-            f"min_corner_distance must be in [1, {size - 3}] for size {size}, "
-            f"got {min_corner_distance}"
+            f"min_corner_distance must be an integer in [1, {size - 3}] for size {size}, "
+            f"got {min_corner_distance!r}"
         )
     walls = generate_walls(n, size, rng, extra_openings)
     far = np.broadcast_to(corner_distance_map(size) >= min_corner_distance, walls.shape)

@@ -53,6 +53,7 @@ from statistics import NormalDist
 import numpy as np
 
 from mesatoys.checks import check_choice, check_count, check_fraction, check_seed
+from mesatoys.experiments.shape import make_sweep, start, summarize
 
 PROTOCOLS = ("upfront_auditing", "trusted_monitoring", "defer_to_trusted")
 PROTOCOL_LABELS = {
@@ -353,7 +354,7 @@ def honest_usefulness(
     return float((solved - low) / (high - low)), float(audited.mean()), float(deferred.mean())
 
 
-def evaluate(protocol: str, config: Config, draws: Deployments) -> ProtocolResult:
+def evaluate_protocol(protocol: str, config: Config, draws: Deployments) -> ProtocolResult:
     """Evaluate one protocol on given draws: safety per attack rate, and usefulness.
 
     Args:
@@ -409,17 +410,11 @@ class Result:
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Simulate the deployments once and evaluate every protocol on them.
 
-    Args:
-        config: Settings (defaults: :class:`Config`).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The result.
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
     """
-    config = Config() if config is None else config
-    seed = check_seed(seed)
+    config, seed = start(config, Config, "ai_control", seed)
     draws = draw_deployments(config, np.random.default_rng(seed))
-    return Result(config, seed, {p: evaluate(p, config, draws) for p in PROTOCOLS})
+    return Result(config, seed, {p: evaluate_protocol(p, config, draws) for p in PROTOCOLS})
 
 
 # --- sweeps -------------------------------------------------------------------------------------
@@ -469,10 +464,10 @@ def frontier(
     if not configs:
         raise ValueError("defer_fractions must hold at least one fraction")
     draws = draw_deployments(config, np.random.default_rng(check_seed(seed)))
-    curve = [evaluate("defer_to_trusted", c, draws) for c in configs]
+    curve = [evaluate_protocol("defer_to_trusted", c, draws) for c in configs]
     points = {}
     for protocol in PROTOCOLS:
-        res = evaluate(protocol, config, draws)
+        res = evaluate_protocol(protocol, config, draws)
         points[protocol] = (res.usefulness, res.worst_case_safety)
     return Frontier(
         config=config,
@@ -485,75 +480,49 @@ def frontier(
     )
 
 
-@dataclass(frozen=True)
-class BudgetSweep:
-    """Worst-case safety of every protocol as the audit budget grows.
-
-    Attributes:
-        budgets: ``(B,)`` audit budgets.
-        seeds: The seeds.
-        safety: ``{protocol: (B, S) array}`` worst-case safety per budget and seed.
-        best_attack_rate: ``{protocol: (B, S) array}`` the red team's best responses.
-        usefulness: ``{protocol: (B, S) array}`` usefulness with an honest U.
-    """
-
-    budgets: np.ndarray
-    seeds: tuple[int, ...]
-    safety: dict[str, np.ndarray]
-    best_attack_rate: dict[str, np.ndarray]
-    usefulness: dict[str, np.ndarray]
+sweep = make_sweep(run, Config, "control runs", progress=False)
 
 
-def budget_sweep(
-    budgets: Sequence[float] = (0.005, 0.01, 0.02, 0.05, 0.1),
-    config: Config | None = None,
-    seeds: Iterable[int] = (0,),
-) -> BudgetSweep:
-    """One :func:`run` per audit budget and seed.
+SUMMARY_MEASURES = ("worst_case_safety", "best_attack_rate", "usefulness")
 
-    Args:
-        budgets: Audit budgets.
-        config: Other settings.
-        seeds: Seeds.
+
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of every protocol's headline numbers.
 
     Returns:
-        The sweep.
+        ``{"<protocol> <measure>": {"mean", "min", "max"}}`` for every protocol of
+        :data:`PROTOCOLS` and measure of :data:`SUMMARY_MEASURES`.
+
+    Raises:
+        ValueError: On no results.
     """
-    config = Config() if config is None else config
-    seeds = tuple(check_seed(s) for s in seeds)
-    if not seeds or not len(budgets):
-        raise ValueError("budgets and seeds must each hold at least one value")
-    runs = [[run(replace(config, audit_budget=b), s) for s in seeds] for b in budgets]
+    measures = {
+        f"{protocol} {measure}": _measure(protocol, measure)
+        for protocol in PROTOCOLS
+        for measure in SUMMARY_MEASURES
+    }
+    return summarize(results, measures)
 
-    def table(name: str) -> dict[str, np.ndarray]:
-        return {
-            p: np.array([[getattr(r[p], name) for r in row] for row in runs]) for p in PROTOCOLS
-        }
 
-    return BudgetSweep(
-        budgets=np.array(budgets, dtype=float),
-        seeds=seeds,
-        safety=table("worst_case_safety"),
-        best_attack_rate=table("best_attack_rate"),
-        usefulness=table("usefulness"),
-    )
+def _measure(protocol: str, measure: str):
+    return lambda r: getattr(r[protocol], measure)
 
 
 __all__ = [
     "DEFAULT_ATTACK_RATES",
     "PROTOCOLS",
     "PROTOCOL_LABELS",
-    "BudgetSweep",
     "Config",
     "Deployments",
     "Frontier",
     "ProtocolResult",
     "Result",
-    "budget_sweep",
+    "summary",
+    "sweep",
     "check_protocol",
     "decisions",
     "draw_deployments",
-    "evaluate",
+    "evaluate_protocol",
     "first_decisive_attack",
     "frontier",
     "honest_usefulness",

@@ -48,12 +48,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.checks import check_count, check_fraction
+from mesatoys.experiments.shape import make_sweep, start, summarize
 
 #: The three kinds of agent, in the order every array of shares uses.
 TYPES = ("aligned", "unaware", "deceptive")
@@ -277,7 +278,7 @@ def train_round(
     return after, record
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     """Everything one run produced. Arrays of shares have one column per kind (:data:`TYPES`).
 
@@ -291,7 +292,8 @@ class Result:
         survivor_shares: ``(rounds, 3)`` kinds among the agents not caught, per round.
         shares: ``(rounds, 3)`` kinds in the population after each round (after
             replacement or correction).
-        population: The trained population (after the last round).
+        final_aligned: ``(n,)`` the trained population's ``aligned`` trait.
+        final_aware: ``(n,)`` its ``aware`` trait (:attr:`population` puts them together).
         deployment_misbehaviour: Share of deployment episodes that went badly.
         deployment_by_type: ``(3,)`` the same per kind (NaN for a kind with no agents).
     """
@@ -303,9 +305,18 @@ class Result:
     caught: np.ndarray
     survivor_shares: np.ndarray
     shares: np.ndarray
-    population: Population
+    final_aligned: np.ndarray
+    final_aware: np.ndarray
     deployment_misbehaviour: float
     deployment_by_type: np.ndarray
+
+    @property
+    def population(self) -> Population:
+        """The trained population (after the last round)."""
+        config = self.config
+        return Population(
+            self.final_aligned, self.final_aware, config.recognition, config.slip_rate
+        )
 
     @property
     def deceptive_share(self) -> np.ndarray:
@@ -338,15 +349,9 @@ def deploy(
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Draw a population, train it round by round under oversight, then deploy it.
 
-    Args:
-        config: Settings (defaults: :class:`Config`).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The run's result.
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
     """
-    config = Config() if config is None else config
-    seed = check_seed(seed)
+    config, seed = start(config, Config, "deception", seed)
     rng = np.random.default_rng(seed)
     population = starting_population(config, rng)
     initial = population.shares()
@@ -363,25 +368,24 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
         caught=np.array([r["caught"] for r in records]),
         survivor_shares=np.array([r["survivor_shares"] for r in records]),
         shares=np.array([r["shares"] for r in records]),
-        population=population,
+        final_aligned=population.aligned,
+        final_aware=population.aware,
         deployment_misbehaviour=deployed,
         deployment_by_type=by_type,
     )
 
 
-def sweep(seeds: Iterable[int] = range(5), config: Config | None = None) -> list[Result]:
-    """One :func:`run` per seed, in seed order."""
-    return [run(config, check_seed(s)) for s in seeds]
+sweep = make_sweep(run, Config, "selection runs", progress=False)
 
 
-def summary(results: Sequence[Result]) -> dict[str, tuple[float, float, float]]:
-    """Mean, lowest and highest over runs of the headline numbers.
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of the headline numbers.
 
     Args:
-        results: Runs of the same settings (e.g. from :func:`sweep`).
+        results: Runs (e.g. from :func:`sweep`).
 
     Returns:
-        ``{name: (mean, low, high)}`` for ``first_round_misbehaviour``,
+        ``{measure: {"mean", "min", "max"}}`` for ``first_round_misbehaviour``,
         ``last_round_misbehaviour``, ``deceptive_share_start``, ``deceptive_share_end``
         (among the last round's survivors), ``aligned_share_end`` and
         ``deployment_misbehaviour``.
@@ -389,17 +393,17 @@ def summary(results: Sequence[Result]) -> dict[str, tuple[float, float, float]]:
     Raises:
         ValueError: On no results.
     """
-    if not results:
-        raise ValueError("results must hold at least one run")
-    values = {
-        "first_round_misbehaviour": [r.train_misbehaviour[0] for r in results],
-        "last_round_misbehaviour": [r.train_misbehaviour[-1] for r in results],
-        "deceptive_share_start": [r.initial_shares[DECEPTIVE] for r in results],
-        "deceptive_share_end": [r.deceptive_share[-1] for r in results],
-        "aligned_share_end": [r.survivor_shares[-1, ALIGNED] for r in results],
-        "deployment_misbehaviour": [r.deployment_misbehaviour for r in results],
-    }
-    return {k: (float(np.mean(v)), float(min(v)), float(max(v))) for k, v in values.items()}
+    return summarize(
+        results,
+        {
+            "first_round_misbehaviour": lambda r: r.train_misbehaviour[0],
+            "last_round_misbehaviour": lambda r: r.train_misbehaviour[-1],
+            "deceptive_share_start": lambda r: r.initial_shares[DECEPTIVE],
+            "deceptive_share_end": lambda r: r.deceptive_share[-1],
+            "aligned_share_end": lambda r: r.survivor_shares[-1, ALIGNED],
+            "deployment_misbehaviour": lambda r: r.deployment_misbehaviour,
+        },
+    )
 
 
 __all__ = [

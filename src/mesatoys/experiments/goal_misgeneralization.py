@@ -47,7 +47,14 @@ import numpy as np
 
 from mesatoys.agents.planner import DEFAULT_GAMMA, check_gamma, objective_dict, objective_vector
 from mesatoys.agents.rollout import Episodes, PlanningTables, play, simulate
-from mesatoys.checks import check_choice, check_count, check_fraction, check_seed
+from mesatoys.checks import (
+    check_choice,
+    check_count,
+    check_fraction,
+    check_instance,
+    check_number,
+    check_seed,
+)
 from mesatoys.envs.features import CHEESE, FEATURE_NAMES, TOP_RIGHT, check_radius
 from mesatoys.envs.maze import (
     LevelBatch,
@@ -56,9 +63,18 @@ from mesatoys.envs.maze import (
     distance_maps,
     generate_levels,
 )
+from mesatoys.experiments.shape import (
+    DrawsLevels,
+    keep,
+    make_sweep,
+    start,
+    summarize,
+    training_record,
+)
 from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
 
 ALIGNED_OBJECTIVE = {"cheese": 1.0}
+MAX_LEVELS = 20_000  # levels per set: far beyond what a notebook needs, well within memory
 
 
 @dataclass(frozen=True)
@@ -103,24 +119,21 @@ class Config:
     def __post_init__(self) -> None:
         check_fraction("alpha", self.alpha)
         check_choice("biased_against", self.biased_against, FEATURE_NAMES)
-        bias = self.simplicity_bias
-        if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not 0 <= bias < 10:
-            raise ValueError(f"simplicity_bias must be a number in [0, 10), got {bias!r}")
+        check_number("simplicity_bias", self.simplicity_bias, 0, 10, high_open=True)
         check_size(self.size)
         check_radius(self.cheese_radius)
         check_fraction("extra_openings", self.extra_openings)
         for name in ("n_train_levels", "n_test_levels", "levels_per_generation"):
-            check_count(name, getattr(self, name))
+            check_count(name, getattr(self, name), high=MAX_LEVELS)
         if self.levels_per_generation > self.n_train_levels:
             raise ValueError(
                 f"levels_per_generation must be <= n_train_levels ({self.n_train_levels}), "
                 f"got {self.levels_per_generation}"
             )
         if self.max_steps is not None:
-            check_count("max_steps", self.max_steps)
+            check_count("max_steps", self.max_steps, high=10_000)
         check_gamma(self.gamma)
-        if not isinstance(self.es, ESConfig):
-            raise TypeError(f"es must be an ESConfig, got {type(self.es).__name__}")
+        check_instance("es", self.es, ESConfig)
 
     @property
     def episode_limit(self) -> int:
@@ -178,9 +191,9 @@ class Outcome:
         )
 
 
-@dataclass(frozen=True)
-class Result:
-    """Everything one run produced.
+@dataclass(frozen=True, eq=False)
+class Result(DrawsLevels):
+    """Everything one run produced, as plain numbers and arrays.
 
     Attributes:
         config: The settings.
@@ -188,9 +201,13 @@ class Result:
         mesa_objective: Learned ``{feature: weight}``.
         train: Rates on the training levels.
         test: Rates on the test levels.
-        history: The outer optimizer's trajectory (weights and mean score per generation).
-        train_levels: The training levels.
-        test_levels: The test levels.
+        training_weights: ``(generations + 1, n_features)`` the outer optimizer's
+            weights before each update (the last row: the learned ones).
+        training_scores: ``(generations,)`` the mean score of each generation's
+            noisy candidates: all the outer optimizer saw.
+
+    The levels are not stored: :attr:`train_levels` and :attr:`test_levels` draw them
+    again from the config and seed (the same levels, 0.06 s), on first use.
     """
 
     config: Config
@@ -198,14 +215,16 @@ class Result:
     mesa_objective: dict[str, float]
     train: Outcome
     test: Outcome
-    history: ESHistory
-    train_levels: LevelBatch
-    test_levels: LevelBatch
+    training_weights: np.ndarray
+    training_scores: np.ndarray
 
     @property
     def weights(self) -> np.ndarray:
         """The learned mesa-objective as an array ordered as ``FEATURE_NAMES``."""
         return objective_vector(self.mesa_objective)
+
+    def _draw_levels(self) -> tuple[LevelBatch, LevelBatch]:
+        return make_levels(self.config, self.seed)
 
 
 def make_levels(config: Config, seed: int) -> tuple[LevelBatch, LevelBatch]:
@@ -311,98 +330,53 @@ def evaluate(
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Train a mesa-objective on training levels and evaluate it on both splits.
 
-    Args:
-        config: Settings (defaults: :class:`Config`).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The run's result.
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
     """
-    config = Config() if config is None else config
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a goal_misgeneralization.Config, got {config!r}")
-    seed = check_seed(seed)
+    config, seed = start(config, Config, "goal_misgeneralization", seed)
     train_levels, test_levels = make_levels(config, seed)
     weights, history = train_mesa_objective(config, train_levels, np.random.default_rng([seed, 1]))
-    return Result(
+    result = Result(
         config=config,
         seed=seed,
         mesa_objective=objective_dict(weights),
         train=evaluate(config, weights, train_levels),
         test=evaluate(config, weights, test_levels),
-        history=history,
-        train_levels=train_levels,
-        test_levels=test_levels,
+        **training_record(history),
     )
+    return keep(result, train_levels=train_levels, test_levels=test_levels)
 
 
-def sweep(
-    alphas: Sequence[float] = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0),
-    seeds: Iterable[int] = range(10),
-    config: Config | None = None,
-    progress: bool = True,
-) -> list[Result]:
-    """One :func:`run` per (alpha, seed), alpha-major.
-
-    Args:
-        alphas: Values of ``alpha``.
-        seeds: Seeds.
-        config: Base settings; ``alpha`` is replaced.
-        progress: Show a progress bar.
-
-    Returns:
-        The results, in the order of the loops.
-    """
-    from tqdm.auto import tqdm
-
-    base = Config() if config is None else config
-    grid = [(a, s) for a in alphas for s in seeds]
-    return [
-        run(dataclasses.replace(base, alpha=a), seed=s)
-        for a, s in tqdm(grid, desc="alpha sweep", disable=not progress)
-    ]
+sweep = make_sweep(run, Config, "training runs")
 
 
 OUTCOME_RATES = ("true_goal_rate", "proxy_rate", "mesa_goal_rate", "mean_return")
 
 
-def curve(
-    results: Sequence[Result], measure: str = "true_goal_rate", split: str = "test"
-) -> dict[str, np.ndarray]:
-    """Summarise a sweep: one measure per alpha, over seeds.
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of the test rates and the learned weights.
 
     Args:
-        results: Runs, e.g. from :func:`sweep`.
-        measure: An :class:`Outcome` rate (``"true_goal_rate"``, ``"proxy_rate"``,
-            ``"mesa_goal_rate"``, ``"mean_return"``) read on ``split``, or a feature
-            name (``"cheese"``, ``"top_right"``, ...) for its learned weight.
-        split: ``"train"`` or ``"test"`` (used for rates only).
+        results: Runs (group them first, e.g. by alpha, to summarise each group).
 
     Returns:
-        ``alpha``, ``mean``, and ``low``/``high`` (the min and max over seeds).
+        ``{measure: {"mean", "min", "max"}}`` for ``train_true_goal_rate``, each of
+        :data:`OUTCOME_RATES` on the test levels, and each feature's learned weight.
 
     Raises:
-        ValueError: On no results, an unknown measure or an unknown split.
+        ValueError: On no results.
     """
-    if not results:
-        raise ValueError("results must hold at least one run")
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    if measure in OUTCOME_RATES:
-        value = lambda r: getattr(getattr(r, split), measure)  # noqa: E731
-    elif measure in FEATURE_NAMES:
-        value = lambda r: r.mesa_objective[measure]  # noqa: E731
-    else:
-        allowed = [*OUTCOME_RATES, *FEATURE_NAMES]
-        raise ValueError(f"measure must be one of {allowed}, got {measure!r}")
-    alphas = np.array(sorted({r.config.alpha for r in results}))
-    groups = [[value(r) for r in results if r.config.alpha == a] for a in alphas]
-    return {
-        "alpha": alphas,
-        "mean": np.array([np.mean(g) for g in groups]),
-        "low": np.array([np.min(g) for g in groups]),
-        "high": np.array([np.max(g) for g in groups]),
-    }
+    measures = {"train_true_goal_rate": lambda r: r.train.true_goal_rate}
+    measures |= {name: _test_rate(name) for name in OUTCOME_RATES}
+    measures |= {name: _weight(name) for name in FEATURE_NAMES}
+    return summarize(results, measures)
+
+
+def _test_rate(name: str):
+    return lambda r: getattr(r.test, name)
+
+
+def _weight(name: str):
+    return lambda r: r.mesa_objective[name]
 
 
 # --- the outer loop's record ---------------------------------------------------------------------
@@ -418,7 +392,7 @@ def generation_returns(result: Result) -> np.ndarray:
     Returns:
         ``(generations + 1,)`` mean returns, generation 0 first.
     """
-    weights = np.asarray(result.history.params, dtype=float)
+    weights = result.training_weights
     episodes = every_objective(result.config, weights, result.train_levels)
     return episodes.returns.reshape(len(weights), -1).mean(axis=1)
 

@@ -17,23 +17,32 @@ and an aligned agent (a false alarm) with ``1 - (1 - slip_rate) ** n``. When the
 honeypots are perfectly distinguishable (``d = 1``), the deceptive agents are flagged
 exactly as often as the aligned ones: the evaluation learns nothing.
 
+Nothing is learned here: the population is the one the selection simulation of
+:mod:`mesatoys.experiments.deception` ends with (its agents' traits are drawn, and
+selection keeps or replaces them), and the flag rates follow from the rule above.
+:func:`run` draws that population and measures every pair of settings;
+:func:`flag_agents` and :func:`power_curves` do the same for any population.
+
 Example:
-    >>> from mesatoys.experiments import deception as dc, honeypots as hp
-    >>> res = dc.run(dc.Config(), seed=0)
-    >>> ev = hp.evaluate(res.population, n_honeypots=10, distinguishability=0.5, seed=0)
+    >>> from mesatoys.experiments import honeypots as hp
+    >>> res = hp.run(hp.Config(), seed=0)
+    >>> ev = hp.flag_agents(res.population, n_honeypots=10, distinguishability=0.5, seed=0)
     >>> bool(ev.detection_rate > 0.99), bool(ev.false_alarm_rate < 0.4)
     (True, True)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.checks import check_count, check_fraction, check_instance, check_seed
+from mesatoys.experiments import deception as dc
 from mesatoys.experiments.deception import ALIGNED, DECEPTIVE, UNAWARE, Population
+from mesatoys.experiments.shape import keep, make_sweep, start, summarize
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,40 @@ class Evaluation:
     counts: np.ndarray
 
 
+DEFAULT_N_HONEYPOTS = (1, 2, 3, 5, 10, 20, 50)
+DEFAULT_DISTINGUISHABILITY = (0.0, 0.5, 0.9, 0.99, 1.0)
+
+
 @dataclass(frozen=True)
+class Config:
+    """Settings of one honeypot experiment.
+
+    Attributes:
+        population: The selection simulation whose trained population is evaluated.
+        n_honeypots: Numbers of honeypots per agent to try (positive, increasing).
+        distinguishability: Chances that an aware agent spots a honeypot, each in [0, 1].
+    """
+
+    population: dc.Config = field(default_factory=dc.Config)
+    n_honeypots: tuple[int, ...] = DEFAULT_N_HONEYPOTS
+    distinguishability: tuple[float, ...] = DEFAULT_DISTINGUISHABILITY
+
+    def __post_init__(self) -> None:
+        check_instance("population", self.population, dc.Config)
+        _check_settings(self.n_honeypots, self.distinguishability)
+
+
+def _check_settings(n_honeypots: Sequence[int], distinguishability: Sequence[float]):
+    ns = [check_count("n_honeypots", n, high=10_000) for n in n_honeypots]
+    if not ns or any(b <= a for a, b in zip(ns[:-1], ns[1:], strict=True)):
+        raise ValueError(f"n_honeypots must be a non-empty increasing list, got {n_honeypots!r}")
+    ds = [check_fraction("distinguishability", d) for d in distinguishability]
+    if not ds:
+        raise ValueError("distinguishability must hold at least one value")
+    return ns, ds
+
+
+@dataclass(frozen=True, eq=False)
 class PowerCurves:
     """Flag rates for several numbers of honeypots and distinguishabilities.
 
@@ -76,6 +118,27 @@ class PowerCurves:
     false_alarm_rate: np.ndarray
     counts: np.ndarray
     slip_rate: float
+
+
+@dataclass(frozen=True, eq=False)
+class Result(PowerCurves):
+    """One run: the power curves of the population a selection run ends with.
+
+    Attributes:
+        config: The settings.
+        seed: The seed (of the selection run and of the honeypot draws).
+
+    The population itself is not stored: :attr:`population` runs the selection
+    simulation again (milliseconds).
+    """
+
+    config: Config = field(default_factory=Config)
+    seed: int = 0
+
+    @functools.cached_property
+    def population(self) -> Population:
+        """The evaluated population (the selection run's, drawn again)."""
+        return dc.run(self.config.population, self.seed).population
 
 
 def first_flag(
@@ -106,7 +169,7 @@ def _flag_rate(flagged: np.ndarray, types: np.ndarray, kind: int) -> float:
     return float(mine.mean()) if len(mine) else float("nan")
 
 
-def evaluate(
+def flag_agents(
     population: Population, n_honeypots: int, distinguishability: float, seed: int = 0
 ) -> Evaluation:
     """Run ``n_honeypots`` honeypots past every agent and count who is flagged.
@@ -157,12 +220,7 @@ def power_curves(
     Raises:
         ValueError: On empty or unordered ``n_honeypots`` or a bad distinguishability.
     """
-    ns = [check_count("n_honeypots", n) for n in n_honeypots]
-    if not ns or any(b <= a for a, b in zip(ns[:-1], ns[1:], strict=True)):
-        raise ValueError(f"n_honeypots must be a non-empty increasing list, got {n_honeypots!r}")
-    ds = [check_fraction("distinguishability", d) for d in distinguishability]
-    if not ds:
-        raise ValueError("distinguishability must hold at least one value")
+    ns, ds = _check_settings(n_honeypots, distinguishability)
     types = population.types
     detection, false_alarm = np.zeros((len(ds), len(ns))), np.zeros((len(ds), len(ns)))
     for i, d in enumerate(ds):
@@ -176,4 +234,55 @@ def power_curves(
     )  # fmt: skip
 
 
-__all__ = ["Evaluation", "PowerCurves", "evaluate", "first_flag", "power_curves"]
+def run(config: Config | None = None, seed: int = 0) -> Result:
+    """Run the selection simulation, then every honeypot setting on its population.
+
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
+    """
+    config, seed = start(config, Config, "honeypots", seed)
+    population = dc.run(config.population, seed).population
+    curves = power_curves(population, config.n_honeypots, config.distinguishability, seed)
+    return keep(Result(**vars(curves), config=config, seed=seed), population=population)
+
+
+sweep = make_sweep(run, Config, "honeypot runs", progress=False)
+
+
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of every flag rate.
+
+    Returns:
+        ``{"detection d=<d> n=<n>": ..., "false alarm d=<d> n=<n>": ...}`` for every
+        distinguishability and number of honeypots of the (shared) config.
+
+    Raises:
+        ValueError: On no results, or runs with different settings.
+    """
+    runs = list(results)
+    if len({(r.config.n_honeypots, r.config.distinguishability) for r in runs}) > 1:
+        raise ValueError("results must share their n_honeypots and distinguishability")
+    measures = {}
+    if runs:
+        for i, d in enumerate(runs[0].config.distinguishability):
+            for j, n in enumerate(runs[0].config.n_honeypots):
+                measures[f"detection d={d:g} n={n}"] = _cell("detection_rate", i, j)
+                measures[f"false alarm d={d:g} n={n}"] = _cell("false_alarm_rate", i, j)
+    return summarize(runs, measures)
+
+
+def _cell(name: str, i: int, j: int):
+    return lambda r: getattr(r, name)[i, j]
+
+
+__all__ = [
+    "Config",
+    "Evaluation",
+    "PowerCurves",
+    "Result",
+    "flag_agents",
+    "first_flag",
+    "power_curves",
+    "run",
+    "summary",
+    "sweep",
+]

@@ -37,14 +37,12 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mesatoys.agents.planner import MesaOptimizer, check_gamma, feature_utilities
-from mesatoys.checks import check_seed
 from mesatoys.envs.features import (
     CHEESE,
     FEATURE_NAMES,
@@ -54,6 +52,7 @@ from mesatoys.envs.features import (
 )
 from mesatoys.envs.maze import UNREACHABLE, LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.experiments.shape import make_sweep, start, summarize
 
 PREDICTORS = ("behaviour", "top_weight", "rule")
 
@@ -93,7 +92,7 @@ class Prediction:
     steps: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     """One run: the learned weights, the predictions and what really happened.
 
@@ -315,16 +314,11 @@ def _check_index(index: object, n: int) -> int:
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Train the agent, predict its test behaviour from its weights, then check by running it.
 
-    Args:
-        config: Settings (defaults: :class:`Config`).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The run's result.
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
     """
-    config = Config() if config is None else config
+    config, seed = start(config, Config, "interpretability", seed)
     training = config.training
-    trained = gm.run(training, check_seed(seed))
+    trained = gm.run(training, seed)
     weights, test_levels = trained.weights, trained.test_levels
     test_eps = gm.play_levels(training, weights, test_levels)
     rule = predict(
@@ -371,23 +365,7 @@ def _feature_index(goal: np.ndarray, levels: LevelBatch) -> np.ndarray:
     return np.where(match.any(axis=1), match.argmax(axis=1), -1)
 
 
-def sweep(
-    alphas: Iterable[float] = (0.0, 1.0),
-    seeds: Iterable[int] = range(5),
-    config: Config | None = None,
-) -> list[Result]:
-    """One :func:`run` per (alpha, seed), alpha-major.
-
-    Args:
-        alphas: Values of ``alpha``.
-        seeds: Seeds.
-        config: Base settings; ``alpha`` is replaced.
-
-    Returns:
-        The results, in the order of the loops.
-    """
-    base = (Config() if config is None else config).training
-    return [run(Config(dataclasses.replace(base, alpha=a)), s) for a in alphas for s in seeds]
+sweep = make_sweep(run, Config, "readings")
 
 
 def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
@@ -403,16 +381,14 @@ def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
     Raises:
         ValueError: On no results.
     """
-    runs = list(results)
-    if not runs:
-        raise ValueError("results must hold at least one run")
-    table = {k: [r.accuracy[k] for r in runs] for k in PREDICTORS}
-    table["first_target"] = [r.first_target_accuracy for r in runs]
-    table["test_true_goal_rate"] = [r.test_true_goal_rate for r in runs]
-    return {
-        k: {"mean": float(np.mean(v)), "min": float(np.min(v)), "max": float(np.max(v))}
-        for k, v in table.items()
-    }
+    measures = {k: _accuracy(k) for k in PREDICTORS}
+    measures["first_target"] = lambda r: r.first_target_accuracy
+    measures["test_true_goal_rate"] = lambda r: r.test_true_goal_rate
+    return summarize(results, measures)
+
+
+def _accuracy(predictor: str):
+    return lambda r: r.accuracy[predictor]
 
 
 __all__ = [

@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,11 +33,22 @@ from mesatoys.agents.collector import (
     CollectorTables,
     simulate,
 )
-from mesatoys.agents.planner import DEFAULT_GAMMA
-from mesatoys.checks import check_count, check_fraction, check_seed
+from mesatoys.agents.planner import DEFAULT_GAMMA, check_gamma
+from mesatoys.checks import check_count, check_fraction, check_instance, check_seed
 from mesatoys.envs.keys_chests import KeyChestLevels, generate_levels, split_counts
 from mesatoys.envs.maze import check_size
+from mesatoys.experiments.shape import (
+    DrawsLevels,
+    keep,
+    make_sweep,
+    start,
+    summarize,
+    training_record,
+)
 from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
+
+MAX_LEVELS = 20_000  # levels per set: far beyond what a notebook needs, well within memory
+MIN_TRAINING_SIZE = 9  # the smallest maze with room for 3 keys, 10 chests and a start
 
 
 @dataclass(frozen=True)
@@ -75,19 +85,25 @@ class Config:
 
     def __post_init__(self) -> None:
         check_size(self.size)
+        if self.size < MIN_TRAINING_SIZE:
+            raise ValueError(
+                f"size must be at least {MIN_TRAINING_SIZE} (room for 3 keys and 10 chests), "
+                f"got {self.size}"
+            )
         check_fraction("extra_openings", self.extra_openings)
         check_fraction("surplus_fraction", self.surplus_fraction)
         if not isinstance(self.inventory_aware, bool):
             raise ValueError(f"inventory_aware must be True or False, got {self.inventory_aware!r}")
-        for name in ("n_train_levels", "n_test_levels", "levels_per_generation", "max_steps"):
-            check_count(name, getattr(self, name))
+        for name in ("n_train_levels", "n_test_levels", "levels_per_generation"):
+            check_count(name, getattr(self, name), high=MAX_LEVELS)
+        check_count("max_steps", self.max_steps, high=10_000)
         if self.levels_per_generation > self.n_train_levels:
             raise ValueError(
                 f"levels_per_generation must be <= n_train_levels ({self.n_train_levels}), "
                 f"got {self.levels_per_generation}"
             )
-        if not 0.0 < self.gamma < 1.0:
-            raise ValueError(f"gamma must be in (0, 1), got {self.gamma!r}")
+        check_gamma(self.gamma)
+        check_instance("es", self.es, ESConfig)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -137,9 +153,9 @@ class Outcome:
         )
 
 
-@dataclass(frozen=True)
-class Result:
-    """Everything one run produced.
+@dataclass(frozen=True, eq=False)
+class Result(DrawsLevels):
+    """Everything one run produced, as plain numbers and arrays.
 
     Attributes:
         config: Settings.
@@ -147,9 +163,12 @@ class Result:
         mesa_objective: Learned ``{feature: weight}`` (features the objective may weigh).
         train: Rates on training levels.
         test: Rates on test levels.
-        history: The outer optimizer's trajectory.
-        train_levels: Training levels.
-        test_levels: Test levels.
+        training_weights: ``(generations + 1, n_features)`` the outer optimizer's weights
+            before each update (the last row: the learned ones).
+        training_scores: ``(generations,)`` mean score of each generation's candidates.
+
+    The levels are not stored: :attr:`train_levels` and :attr:`test_levels` draw them
+    again from the config and seed, on first use.
     """
 
     config: Config
@@ -157,9 +176,11 @@ class Result:
     mesa_objective: dict[str, float]
     train: Outcome
     test: Outcome
-    history: ESHistory
-    train_levels: KeyChestLevels
-    test_levels: KeyChestLevels
+    training_weights: np.ndarray
+    training_scores: np.ndarray
+
+    def _draw_levels(self) -> tuple[KeyChestLevels, KeyChestLevels]:
+        return make_levels(self.config, self.seed)
 
 
 def make_levels(config: Config, seed: int) -> tuple[KeyChestLevels, KeyChestLevels]:
@@ -218,32 +239,50 @@ def train_mesa_objective(
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Train on few-keys levels, test on many-keys levels.
 
-    Args:
-        config: Settings (defaults: :class:`Config`).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The run's result.
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
     """
-    config = Config() if config is None else config
-    seed = check_seed(seed)
+    config, seed = start(config, Config, "keys_and_chests", seed)
     train_levels, test_levels = make_levels(config, seed)
     params, history = train_mesa_objective(config, train_levels, np.random.default_rng([seed, 1]))
-    return Result(
+    result = Result(
         config=config,
         seed=seed,
         mesa_objective=dict(zip(config.features, map(float, params), strict=True)),
         train=Outcome.of(play(config, params, train_levels), train_levels),
         test=Outcome.of(play(config, params, test_levels), test_levels),
-        history=history,
-        train_levels=train_levels,
-        test_levels=test_levels,
+        **training_record(history),
     )
+    return keep(result, train_levels=train_levels, test_levels=test_levels)
 
 
-def sweep(
-    seeds: Iterable[int] = range(5), config: Config | None = None, **changes: object
-) -> list[Result]:
-    """One :func:`run` per seed, with ``changes`` applied to ``config``."""
-    base = dataclasses.replace(Config() if config is None else config, **changes)
-    return [run(base, seed=s) for s in seeds]
+sweep = make_sweep(run, Config, "keys-and-chests runs")
+
+
+SUMMARY_MEASURES = ("chest_rate", "keys_per_chest", "keys_collected", "mean_return")
+
+
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of the test rates and the learned weights.
+
+    Returns:
+        ``{measure: {"mean", "min", "max"}}``: ``train_chest_rate``, each of
+        :data:`SUMMARY_MEASURES` on the test levels, and each learned weight (only the
+        features every run's objective has).
+
+    Raises:
+        ValueError: On no results.
+    """
+    runs = list(results)
+    measures = {"train_chest_rate": lambda r: r.train.chest_rate}
+    measures |= {name: _test(name) for name in SUMMARY_MEASURES}
+    shared = set.intersection(*(set(r.mesa_objective) for r in runs)) if runs else set()
+    measures |= {name: _weight(name) for name in sorted(shared)}
+    return summarize(runs, measures)
+
+
+def _test(name: str):
+    return lambda r: getattr(r.test, name)
+
+
+def _weight(name: str):
+    return lambda r: r.mesa_objective[name]

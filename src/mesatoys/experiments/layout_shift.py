@@ -32,16 +32,20 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from mesatoys.agents.network import MLP
 from mesatoys.agents.reactive import ReactivePolicy, play_random
 from mesatoys.checks import check_count, check_seed
 from mesatoys.envs.maze import LevelBatch, generate_levels
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.experiments.shape import attributes, keep, make_sweep, start, summarize
 
+MAX_LEVELS = 20_000  # mazes per set: far beyond what a notebook needs, well within memory
 RATES = (
     "planner_train",
     "planner_new_layouts",
@@ -76,8 +80,8 @@ class Config:
     reactive: ReactivePolicy = field(default_factory=ReactivePolicy)
 
     def __post_init__(self) -> None:
-        check_count("n_train_levels", self.n_train_levels)
-        check_count("n_new_levels", self.n_new_levels)
+        check_count("n_train_levels", self.n_train_levels, high=MAX_LEVELS)
+        check_count("n_new_levels", self.n_new_levels, high=MAX_LEVELS)
         if not isinstance(self.planner, gm.Config):
             raise TypeError(
                 "planner must be a goal_misgeneralization.Config, "
@@ -92,6 +96,13 @@ class Config:
             raise ValueError(
                 "planner.cheese_radius must be None (the reactive network sees the whole "
                 f"maze, so the planner must too), got {self.planner.cheese_radius!r}"
+            )
+        default = gm.Config().n_train_levels
+        if self.planner.n_train_levels != default:
+            raise ValueError(
+                "planner.n_train_levels is not used here (the comparison sets the training "
+                f"mazes itself with n_train_levels); leave it at its default {default}, "
+                f"got {self.planner.n_train_levels!r}"
             )
         if not isinstance(self.reactive, ReactivePolicy):
             raise TypeError(
@@ -108,7 +119,7 @@ class Config:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     """Both agents on their training mazes and on new layouts.
 
@@ -128,9 +139,12 @@ class Result:
             where the network's move is a shortest-route move.
         reactive_new_moves: The same share on the new mazes.
         planner_objective: The planner's learned ``{feature: weight}``.
-        policy: The fitted reactive network.
-        train_levels: The training mazes (both agents').
-        new_levels: The new mazes.
+        network_weights: The fitted network's weight matrices, first layer first.
+        network_biases: Its bias vectors.
+
+    Not stored but drawn again on first use, from the config and seed: the training mazes
+    (:attr:`train_levels`) and the new mazes (:attr:`new_levels`); the fitted network as
+    a policy (:attr:`policy`) is rebuilt from its weights.
     """
 
     config: Config
@@ -143,9 +157,8 @@ class Result:
     reactive_train_moves: float
     reactive_new_moves: float
     planner_objective: dict[str, float]
-    policy: ReactivePolicy
-    train_levels: LevelBatch
-    new_levels: LevelBatch
+    network_weights: tuple[np.ndarray, ...]
+    network_biases: tuple[np.ndarray, ...]
 
     @property
     def planner_config(self) -> gm.Config:
@@ -156,6 +169,24 @@ class Result:
     def episode_limit(self) -> int:
         """Step limit of every episode."""
         return self.planner_config.episode_limit
+
+    @functools.cached_property
+    def train_levels(self) -> LevelBatch:
+        """The training mazes (both agents'), drawn again from the config and seed."""
+        return gm.make_levels(self.planner_config, self.seed)[0]
+
+    @functools.cached_property
+    def new_levels(self) -> LevelBatch:
+        """The new mazes, drawn again from the config and seed."""
+        return new_layouts(self.config, self.seed)
+
+    @functools.cached_property
+    def policy(self) -> ReactivePolicy:
+        """The fitted reactive network, rebuilt from its weights."""
+        network = MLP(list(self.network_weights), list(self.network_biases))
+        return ReactivePolicy(**self.config.reactive.get_params()).with_network(
+            network, self.planner_config.size
+        )
 
 
 def new_layouts(config: Config, seed: int) -> LevelBatch:
@@ -174,21 +205,13 @@ def new_layouts(config: Config, seed: int) -> LevelBatch:
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Train both agents on the same mazes and play them on their mazes and on new ones.
 
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
+
     Random streams: the planner's run uses ``[seed, 0]`` (mazes) and ``[seed, 1]``
     (evolution strategies), as :func:`goal_misgeneralization.run`; the new mazes
     ``[seed, 2]``; the network's fit ``[seed, 3]``; the random moves ``[seed, 4]``.
-
-    Args:
-        config: Settings (default: :class:`Config`).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The rates, the agents and the mazes.
     """
-    config = Config() if config is None else config
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a layout_shift.Config, got {config!r}")
-    seed = check_seed(seed)
+    config, seed = start(config, Config, "layout_shift", seed)
     planner_config = config.planner_config
     limit = planner_config.episode_limit
     planner = gm.run(planner_config, seed)
@@ -196,7 +219,7 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
     policy = ReactivePolicy(**config.reactive.get_params())
     policy.fit(train, limit, np.random.default_rng([seed, 3]))
     chance = play_random(new, limit, np.random.default_rng([seed, 4]))
-    return Result(
+    result = Result(
         config=config,
         seed=seed,
         planner_train=planner.train.true_goal_rate,
@@ -207,66 +230,22 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
         reactive_train_moves=policy.move_accuracy(train),
         reactive_new_moves=policy.move_accuracy(new),
         planner_objective=planner.mesa_objective,
-        policy=policy,
-        train_levels=train,
-        new_levels=new,
+        network_weights=tuple(policy.network_.weights),
+        network_biases=tuple(policy.network_.biases),
     )
+    return keep(result, train_levels=train, new_levels=new, policy=policy)
 
 
-def sweep(
-    n_train_levels: Sequence[int] = (1, 16, 256),
-    seeds: Iterable[int] = range(3),
-    config: Config | None = None,
-    progress: bool = True,
-) -> list[Result]:
-    """One :func:`run` per (number of training mazes, seed), size-major.
-
-    Args:
-        n_train_levels: Numbers of training mazes.
-        seeds: Seeds.
-        config: Base settings; ``n_train_levels`` is replaced.
-        progress: Show a progress bar.
-
-    Returns:
-        The results, in the order of the loops.
-    """
-    from tqdm.auto import tqdm
-
-    base = Config() if config is None else config
-    grid = [(n, s) for n in n_train_levels for s in seeds]
-    return [
-        run(dataclasses.replace(base, n_train_levels=n), seed=s)
-        for n, s in tqdm(grid, desc="training-set sweep", disable=not progress)
-    ]
+sweep = make_sweep(run, Config, "layout-shift runs")
 
 
-def curve(
-    results: Sequence[Result], measure: str = "reactive_new_layouts"
-) -> dict[str, np.ndarray]:
-    """Summarise a sweep: one rate per number of training mazes, over seeds.
-
-    Args:
-        results: Runs, e.g. from :func:`sweep`.
-        measure: One of :data:`RATES`.
-
-    Returns:
-        ``n_train_levels``, ``mean``, and ``low``/``high`` (the min and max over seeds).
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of each of :data:`RATES`.
 
     Raises:
-        ValueError: On no results or an unknown measure.
+        ValueError: On no results.
     """
-    if not results:
-        raise ValueError("results must hold at least one run")
-    if measure not in RATES:
-        raise ValueError(f"measure must be one of {list(RATES)}, got {measure!r}")
-    sizes = np.array(sorted({r.config.n_train_levels for r in results}))
-    groups = [[getattr(r, measure) for r in results if r.config.n_train_levels == n] for n in sizes]
-    return {
-        "n_train_levels": sizes,
-        "mean": np.array([np.mean(g) for g in groups]),
-        "low": np.array([np.min(g) for g in groups]),
-        "high": np.array([np.max(g) for g in groups]),
-    }
+    return summarize(results, attributes(RATES))
 
 
-__all__ = ["RATES", "Config", "Result", "curve", "new_layouts", "run", "sweep"]
+__all__ = ["RATES", "Config", "Result", "new_layouts", "run", "summary", "sweep"]

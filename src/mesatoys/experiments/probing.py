@@ -18,10 +18,10 @@ The task: an open room holds two targets, A and B. Two cue bits say which one co
 A when the bits differ, B when they agree (an XOR). The network sees the cue bits and
 the offsets of both targets from itself, so its goal is fully determined by the
 input, but not by any linear function of it: the network has to compute its goal
-inside. A small multilayer perceptron (numpy, ReLU) is trained by gradient descent
-(Adam) to imitate an optimal breadth-first-search policy that walks to the cued
-target without stepping on the other one; an episode ends on the first target
-reached.
+inside. A small multilayer perceptron (:class:`mesatoys.agents.network.MLP`: numpy,
+ReLU) is trained by gradient descent (:class:`mesatoys.optimize.Adam`) to imitate an
+optimal breadth-first-search policy that walks to the cued target without stepping on
+the other one; an episode ends on the first target reached.
 
 Then, on held-out episodes, the network plays on its own. Every state it visits is
 labelled with the target it ends up reaching, and logistic-regression probes,
@@ -39,40 +39,57 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from mesatoys.checks import check_count, check_seed
+from mesatoys.agents.network import MLP, cross_entropy
+from mesatoys.checks import check_count, check_number
 from mesatoys.envs.maze import MOVES, distance_maps
+from mesatoys.experiments.shape import make_sweep, start, summarize
+from mesatoys.optimize import Adam
 
 ACTIONS = MOVES[1:]  # up, right, down, left
 TARGET_NAMES = ("A", "B")
 #: Keys of ``Result.probe_accuracy`` in every run (plus ``"layer_1"`` with two hidden layers).
 PROBE_INPUTS = ("hidden", "raw", "shuffled", "untrained")
+#: ``(smallest, largest)`` allowed value of each count setting: larger runs would take
+#: minutes or gigabytes, not seconds.
+COUNT_LIMITS = {
+    "room": (3, 15),
+    "n_distractors": (0, 1_000),
+    "n_train_states": (1, 50_000),
+    "steps": (1, 100_000),
+    "batch": (1, 10_000),
+    "n_episodes": (2, 20_000),
+    "n_shuffles": (1, 1_000),
+}
+MAX_WIDTH = 1_024
 
 
 @dataclass(frozen=True)
 class Config:
     """Settings of one probing run.
 
+    Every count has the bounds of :data:`COUNT_LIMITS`.
+
     Attributes:
-        room: Side of the open room in cells (>= 3).
+        room: Side of the open room in cells (3 to 15).
         n_distractors: Irrelevant random bits added to the observation (fixed within
             an episode). They make the untrained-network control honest: random
             ReLU features of the two cue bits alone already make their XOR linearly
             readable, but not once the cues are mixed with noise.
-        hidden: Width of each hidden layer (one or two layers).
+        hidden: Width of each hidden layer (one or two layers, each 1 to 1,024).
         n_train_states: Random states the network imitates the oracle on.
         steps: Adam updates.
         batch: States per update.
-        learning_rate: Adam step size.
+        learning_rate: Adam step size, a finite number > 0.
         n_episodes: Held-out episodes the trained network plays; their states feed
             the probes (half to fit, half to test).
         n_shuffles: Label shuffles the control probe is averaged over.
         probe_l2: Ridge penalty of the logistic-regression probe (on standardized
-            features).
+            features), a finite number >= 0.
     """
 
     room: int = 5
@@ -87,22 +104,14 @@ class Config:
     probe_l2: float = 1e-2
 
     def __post_init__(self) -> None:
-        check_count("room", self.room, low=3)
-        check_count("n_distractors", self.n_distractors, low=0)
+        for name, (low, high) in COUNT_LIMITS.items():
+            check_count(name, getattr(self, name), low, high)
         if not isinstance(self.hidden, tuple) or not 1 <= len(self.hidden) <= 2:
             raise ValueError(f"hidden must be a tuple of one or two widths, got {self.hidden!r}")
         for width in self.hidden:
-            check_count("hidden width", width)
-        for name in ("n_train_states", "steps", "batch"):
-            check_count(name, getattr(self, name))
-        check_count("n_episodes", self.n_episodes, low=2)
-        check_count("n_shuffles", self.n_shuffles)
-        for name in ("learning_rate", "probe_l2"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        if self.learning_rate == 0:
-            raise ValueError("learning_rate must be > 0, got 0")
+            check_count("hidden width", width, 1, MAX_WIDTH)
+        check_number("learning_rate", self.learning_rate, 0.0, low_open=True)
+        check_number("probe_l2", self.probe_l2, 0.0)
 
     @property
     def n_inputs(self) -> int:
@@ -195,64 +204,12 @@ def oracle_policy(states: States, room: int) -> np.ndarray:
 # --- the network --------------------------------------------------------------------------------
 
 
-Params = list[tuple[np.ndarray, np.ndarray]]
-
-
 def layer_sizes(config: Config) -> tuple[int, ...]:
     """Input, hidden and output widths of the network."""
     return (config.n_inputs, *config.hidden, len(ACTIONS))
 
 
-def init_network(sizes: Sequence[int], rng: np.random.Generator) -> Params:
-    """He-initialised weights and zero biases for layers of the given sizes."""
-    return [
-        (rng.standard_normal((a, b)) * np.sqrt(2.0 / a), np.zeros(b))
-        for a, b in zip(sizes[:-1], sizes[1:], strict=False)
-    ]
-
-
-def forward(params: Params, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Logits and the post-ReLU activations of every hidden layer."""
-    hidden = []
-    for w, b in params[:-1]:
-        x = np.maximum(x @ w + b, 0.0)
-        hidden.append(x)
-    w, b = params[-1]
-    return x @ w + b, hidden
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise log-softmax, computed stably."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def loss_and_grad(params: Params, x: np.ndarray, target: np.ndarray) -> tuple[float, Params]:
-    """Mean cross-entropy against a target distribution, and its gradient by backprop.
-
-    Args:
-        params: Network weights.
-        x: ``(n, inputs)`` inputs.
-        target: ``(n, outputs)`` target probabilities (rows sum to 1).
-
-    Returns:
-        The loss and one ``(dW, db)`` per layer.
-    """
-    logits, hidden = forward(params, x)
-    logp = log_softmax(logits)
-    n = len(x)
-    loss = float(-(target * logp).sum() / n)
-    delta = (np.exp(logp) - target) / n
-    inputs = [x, *hidden]
-    grads = []
-    for layer in range(len(params) - 1, -1, -1):
-        grads.append((inputs[layer].T @ delta, delta.sum(axis=0)))
-        if layer:
-            delta = (delta @ params[layer][0].T) * (inputs[layer] > 0)
-    return loss, grads[::-1]
-
-
-def train_policy(config: Config, rng: np.random.Generator) -> tuple[Params, np.ndarray]:
+def train_policy(config: Config, rng: np.random.Generator) -> tuple[MLP, np.ndarray]:
     """Fit the network to the oracle by minibatch Adam on the cross-entropy.
 
     Args:
@@ -260,31 +217,19 @@ def train_policy(config: Config, rng: np.random.Generator) -> tuple[Params, np.n
         rng: Source of the training states, the initial weights and the minibatches.
 
     Returns:
-        The trained weights and the loss of every update.
+        The trained network and the loss of every update.
     """
     states = sample_states(config.n_train_states, config.room, rng, config.n_distractors)
     x, y = observe(states, config.room), oracle_policy(states, config.room)
-    params = init_network(layer_sizes(config), rng)
-    flat = [p for layer in params for p in layer]
-    first = [np.zeros_like(p) for p in flat]
-    second = [np.zeros_like(p) for p in flat]
+    net = MLP.init(layer_sizes(config), rng, dtype=np.float64)
+    adam = Adam(net.params, config.learning_rate)
     losses = np.empty(config.steps)
-    for step in range(1, config.steps + 1):
+    for step in range(config.steps):
         pick = rng.integers(0, len(x), config.batch)
-        losses[step - 1], grads = loss_and_grad(params, x[pick], y[pick])
-        for p, g, m, v in zip(
-            flat, [g for layer in grads for g in layer], first, second, strict=True
-        ):
-            m *= 0.9
-            m += 0.1 * g
-            v *= 0.999
-            v += 0.001 * g * g
-            p -= (
-                config.learning_rate
-                * (m / (1 - 0.9**step))
-                / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-            )
-    return params, losses
+        logits, hidden = net.forward(x[pick], return_hidden=True)
+        losses[step], dlogits = cross_entropy(logits, y[pick])
+        adam.step(net.backward(x[pick], hidden, dlogits))
+    return net, losses
 
 
 # --- playing ------------------------------------------------------------------------------------
@@ -312,11 +257,11 @@ class Play:
         return self.reached == self.episodes.goal
 
 
-def play(params: Params, episodes: States, room: int, max_steps: int) -> Play:
+def play(net: MLP, episodes: States, room: int, max_steps: int) -> Play:
     """Let the network act greedily in every episode at once until it reaches a target.
 
     Args:
-        params: Network weights.
+        net: The network.
         episodes: Starting states.
         room: Room side.
         max_steps: Episode limit.
@@ -333,7 +278,7 @@ def play(params: Params, episodes: States, room: int, max_steps: int) -> Play:
         x = observe(dataclasses.replace(now, agent=agent[live]), room)
         xs.append(x)
         ids.append(live)
-        move = ACTIONS[forward(params, x)[0].argmax(axis=1)]
+        move = ACTIONS[net.forward(x).argmax(axis=1)]
         agent[live] = np.clip(agent[live] + move, 0, room - 1)
         on = (agent[live, None, :] == episodes.targets[live]).all(axis=-1)
         hit = on.any(axis=1)
@@ -344,9 +289,9 @@ def play(params: Params, episodes: States, room: int, max_steps: int) -> Play:
     return Play(episodes, reached, np.concatenate(xs), np.concatenate(ids))
 
 
-def oracle_agreement(params: Params, states: States, room: int) -> float:
+def oracle_agreement(net: MLP, states: States, room: int) -> float:
     """Fraction of states where the network's greedy move is an optimal one."""
-    move = forward(params, observe(states, room))[0].argmax(axis=1)
+    move = net.forward(observe(states, room)).argmax(axis=1)
     return float((oracle_policy(states, room)[np.arange(len(states)), move] > 0).mean())
 
 
@@ -405,7 +350,7 @@ def probe_accuracy(
 # --- the experiment -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     """One probing run.
 
@@ -442,25 +387,19 @@ class Result:
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Train the network, let it play held-out episodes, and probe its activations.
 
-    Args:
-        config: Settings (defaults: :class:`Config`).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The run's result.
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
     """
-    config = Config() if config is None else config
-    seed = check_seed(seed)
+    config, seed = start(config, Config, "probing", seed)
     train_rng, episode_rng, control_rng = np.random.default_rng([seed, 5]).spawn(3)
-    params, losses = train_policy(config, train_rng)
+    net, losses = train_policy(config, train_rng)
     episodes = sample_states(config.n_episodes, config.room, episode_rng, config.n_distractors)
-    played = play(params, episodes, config.room, config.max_steps)
-    accuracy, chance, sizes = _probe_all(config, params, played, control_rng)
+    played = play(net, episodes, config.room, config.max_steps)
+    accuracy, chance, sizes = _probe_all(config, net, played, control_rng)
     return Result(
         config=config,
         seed=seed,
         losses=losses,
-        oracle_agreement=oracle_agreement(params, episodes, config.room),
+        oracle_agreement=oracle_agreement(net, episodes, config.room),
         success_rate=float(played.success.mean()),
         wrong_target_rate=float(((played.reached >= 0) & ~played.success).mean()),
         probe_accuracy=accuracy,
@@ -471,7 +410,7 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
 
 
 def _probe_all(
-    config: Config, params: Params, played: Play, rng: np.random.Generator
+    config: Config, net: MLP, played: Play, rng: np.random.Generator
 ) -> tuple[dict[str, float], float, tuple[int, int]]:
     """Fit every probe on the first half of the episodes and test on the second.
 
@@ -481,10 +420,10 @@ def _probe_all(
     keep = label >= 0
     fit = keep & (played.episode < config.n_episodes // 2)
     test = keep & ~fit
-    hidden = forward(params, played.x)[1]
-    untrained = init_network(layer_sizes(config), rng)
+    hidden = net.forward(played.x, return_hidden=True)[1]
+    untrained = MLP.init(layer_sizes(config), rng, dtype=np.float64)
     features = {"hidden": hidden[-1], "raw": played.x}
-    features["untrained"] = forward(untrained, played.x)[1][-1]
+    features["untrained"] = untrained.forward(played.x, return_hidden=True)[1][-1]
     if len(hidden) == 2:
         features["layer_1"] = hidden[0]
     y = (label == 0).astype(np.int64)  # 1: heads for A
@@ -523,13 +462,15 @@ def _shuffled_labels(played: Play, fit: np.ndarray, rng: np.random.Generator) ->
     return (relabel[played.episode[fit]] == 0).astype(np.int64)
 
 
-def sweep(seeds: Iterable[int] = range(5), config: Config | None = None) -> list[Result]:
-    """One :func:`run` per seed."""
-    return [run(config, s) for s in seeds]
+sweep = make_sweep(run, Config, "probing runs")
 
 
 def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
     """Mean, min and max over runs of the success rate, chance and each probe's accuracy.
+
+    Returns:
+        ``{measure: {"mean", "min", "max"}}`` for ``"success_rate"``, ``"chance"``
+        and every key of ``probe_accuracy`` (``"hidden"``, ``"raw"``, ...).
 
     Raises:
         ValueError: On no results.
@@ -537,13 +478,16 @@ def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
     runs = list(results)
     if not runs:
         raise ValueError("results must hold at least one run")
-    table = {"success_rate": [r.success_rate for r in runs], "chance": [r.chance for r in runs]}
-    for name in runs[0].probe_accuracy:
-        table[name] = [r.probe_accuracy[name] for r in runs]
-    return {
-        k: {"mean": float(np.mean(v)), "min": float(np.min(v)), "max": float(np.max(v))}
-        for k, v in table.items()
+    measures: dict[str, Callable[[Result], float]] = {
+        "success_rate": lambda r: r.success_rate,
+        "chance": lambda r: r.chance,
     }
+    measures |= {name: _accuracy(name) for name in runs[0].probe_accuracy}
+    return summarize(runs, measures)
+
+
+def _accuracy(name: str) -> Callable[[Result], float]:
+    return lambda r: r.probe_accuracy[name]
 
 
 __all__ = [
@@ -554,12 +498,10 @@ __all__ = [
     "Play",
     "Result",
     "States",
+    "COUNT_LIMITS",
     "fit_logistic",
-    "forward",
-    "init_network",
-    "loss_and_grad",
-    "observe",
     "layer_sizes",
+    "observe",
     "oracle_agreement",
     "oracle_policy",
     "play",

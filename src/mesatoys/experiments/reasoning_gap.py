@@ -71,7 +71,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.checks import check_fraction, check_seed
+from mesatoys.checks import check_config, check_fraction, check_seed
+from mesatoys.experiments.shape import attributes, make_sweep, start, summarize
 from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
 
 CONDITIONS = ("watched", "unwatched")
@@ -314,7 +315,8 @@ class Result:
             plan the agent (almost) never states is barely trained: it means nothing.
         behaviour: Exact rates of the learned policy.
         curves: Each field of :class:`Behaviour` per generation, ``(generations + 1,)``.
-        history: The optimizer's trajectory.
+        training_scores: ``(generations,)`` the mean score of each generation's
+            candidates: all the optimizer saw.
     """
 
     config: Config
@@ -323,7 +325,7 @@ class Result:
     probs: np.ndarray
     behaviour: Behaviour
     curves: dict[str, np.ndarray]
-    history: ESHistory
+    training_scores: np.ndarray
 
     def __getattr__(self, name: str):
         if name in METRICS:
@@ -334,16 +336,9 @@ class Result:
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Train the agent under one training signal and measure what it learned.
 
-    Args:
-        config: Settings (defaults: :class:`Config`, plan monitor and consistency
-            check both on).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The run's result.
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
     """
-    config = Config() if config is None else config
-    seed = check_seed(seed)
+    config, seed = start(config, Config, "reasoning_gap", seed)
     logits, history = train(config, np.random.default_rng(seed))
     steps = [behaviour(p, config) for p in history.params]
     curves = {m: np.array([getattr(b, m) for b in steps]) for m in METRICS}
@@ -354,7 +349,7 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
         probs=probabilities(logits),
         behaviour=steps[-1],
         curves=curves,
-        history=history,
+        training_scores=np.asarray(history.mean_fitness),
     )
 
 
@@ -433,12 +428,11 @@ def compare(config: Config | None = None, seeds: Iterable[int] = range(5)) -> Co
     Returns:
         The comparison.
     """
-    config = Config() if config is None else config
+    config = check_config(config, Config, "reasoning_gap")
     seeds = _seeds(seeds)
-    results = [
-        [run(cell_config(config, monitor, consistency), s) for s in seeds]
-        for _, monitor, consistency in CELLS
-    ]
+    configs = [cell_config(config, monitor, consistency) for _, monitor, consistency in CELLS]
+    runs = sweep(configs, seeds, progress=False)
+    results = [runs[k * len(seeds) : (k + 1) * len(seeds)] for k in range(len(CELLS))]
     return Comparison(
         labels=tuple(c[0] for c in CELLS),
         monitor=tuple(c[1] for c in CELLS),
@@ -453,61 +447,16 @@ def _collect(results: Sequence[Sequence[Result]]) -> dict[str, np.ndarray]:
     return {m: np.array([[getattr(r, m) for r in row] for row in results]) for m in METRICS}
 
 
-@dataclass(frozen=True)
-class Sweep:
-    """One setting varied, the rest fixed, across seeds.
-
-    Attributes:
-        name: The varied :class:`Config` field.
-        grid: Its values.
-        seeds: The seeds.
-        values: ``{metric: (len(grid), n_seeds) array}``.
-    """
-
-    name: str
-    grid: np.ndarray
-    seeds: tuple[int, ...]
-    values: dict[str, np.ndarray]
+sweep = make_sweep(run, Config, "reasoning-gap runs", progress=False)
 
 
-SWEEPABLE = (
-    "monitor_penalty",
-    "consistency_penalty",
-    "improvise_cost",
-    "overseer_penalty",
-    "watch_rate",
-    "shortcut_reward",
-)
-
-
-def sweep(
-    name: str,
-    grid: Sequence[float],
-    config: Config | None = None,
-    seeds: Iterable[int] = range(3),
-) -> Sweep:
-    """Train at every value of one setting, for every seed.
-
-    Args:
-        name: A field in :data:`SWEEPABLE`.
-        grid: Its values.
-        config: The other settings (defaults: :class:`Config`).
-        seeds: Seeds.
-
-    Returns:
-        The sweep.
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of each of :data:`METRICS`.
 
     Raises:
-        ValueError: On an unknown name or an empty grid.
+        ValueError: On no results.
     """
-    if name not in SWEEPABLE:
-        raise ValueError(f"name must be one of {SWEEPABLE}, got {name!r}")
-    if len(grid) == 0:
-        raise ValueError("grid must hold at least one value")
-    config = Config() if config is None else config
-    seeds = _seeds(seeds)
-    results = [[run(dataclasses.replace(config, **{name: v}), s) for s in seeds] for v in grid]
-    return Sweep(name, np.asarray(grid, dtype=float), seeds, _collect(results))
+    return summarize(results, attributes(METRICS))
 
 
 __all__ = [
@@ -515,12 +464,10 @@ __all__ = [
     "CHOICES",
     "CONDITIONS",
     "METRICS",
-    "SWEEPABLE",
     "Behaviour",
     "Comparison",
     "Config",
     "Result",
-    "Sweep",
     "behaviour",
     "cell_config",
     "compare",
@@ -530,6 +477,7 @@ __all__ = [
     "payoffs",
     "probabilities",
     "run",
+    "summary",
     "sweep",
     "task_rewards",
     "train",

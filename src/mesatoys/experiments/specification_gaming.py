@@ -34,12 +34,13 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesatoys.checks import check_count, check_seed
+from mesatoys.checks import check_count
 from mesatoys.envs.boat_race import (
     N_CHECKPOINTS,
     REWARDS,
@@ -52,6 +53,7 @@ from mesatoys.envs.boat_race import (
     make_track,
     step,
 )
+from mesatoys.experiments.shape import make_sweep, start, summarize
 from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
 
 AGENTS = ("intended", "planner", "learned")
@@ -362,31 +364,37 @@ class Outcome:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     """Everything one run produced, per reward (``"checkpoints"``, ``"ordered"``).
 
     Attributes:
         config: The settings.
         seed: The seed (it affects only the learned policy).
-        track: The track.
         best_return: The most specified reward any behaviour can earn in one episode.
         intended: The always-clockwise boat, scored by each reward.
         planner: The planner that optimizes each reward.
         learned: The policy trained by evolution strategies on each reward.
         learned_logits: ``(length, 4)`` learned action preferences per reward.
-        histories: The optimizer's trajectory per reward.
+        training_scores: ``(generations,)`` the mean score of each generation's
+            candidates, per reward: all the optimizer saw.
+
+    The track (:attr:`track`) is built again from the config on first use.
     """
 
     config: Config
     seed: int
-    track: Track
     best_return: dict[str, int]
     intended: dict[str, Outcome]
     planner: dict[str, Outcome]
     learned: dict[str, Outcome]
     learned_logits: dict[str, np.ndarray]
-    histories: dict[str, ESHistory]
+    training_scores: dict[str, np.ndarray]
+
+    @functools.cached_property
+    def track(self) -> Track:
+        """The track of this run (built again from ``config.side``)."""
+        return make_track(self.config.side)
 
     def outcome(self, agent: str, reward: str) -> Outcome:
         """One agent's outcome under one reward.
@@ -417,15 +425,9 @@ class Result:
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Optimize each reward with the planner and with evolution strategies; score both ways.
 
-    Args:
-        config: Settings (defaults: :class:`Config`).
-        seed: Non-negative integer; the same seed gives the same numbers.
-
-    Returns:
-        The run's result.
+    Arguments, result and errors: see :mod:`mesatoys.experiments.shape`.
     """
-    config = Config() if config is None else config
-    seed = check_seed(seed)
+    config, seed = start(config, Config, "specification_gaming", seed)
     track = make_track(config.side)
     limit = config.episode_limit
     parts: dict[str, dict] = {k: {} for k in ("best", *AGENTS, "logits", "history")}
@@ -451,60 +453,47 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
     return Result(
         config=config,
         seed=seed,
-        track=track,
         best_return=parts["best"],
         intended=parts["intended"],
         planner=parts["planner"],
         learned=parts["learned"],
         learned_logits=parts["logits"],
-        histories=parts["history"],
+        training_scores={k: np.asarray(h.mean_fitness) for k, h in parts["history"].items()},
     )
 
 
-def sweep(
-    seeds: Iterable[int] = range(3), config: Config | None = None, progress: bool = False
-) -> list[Result]:
-    """One :func:`run` per seed.
-
-    Args:
-        seeds: Seeds.
-        config: Settings.
-        progress: Show a progress bar.
-
-    Returns:
-        The results, in seed order.
-    """
-    from tqdm.auto import tqdm
-
-    seeds = [check_seed(s) for s in seeds]
-    return [run(config, s) for s in tqdm(seeds, desc="seeds", disable=not progress)]
+sweep = make_sweep(run, Config, "boat-race runs")
 
 
-def summary(results: Sequence[Result], measure: str = "specified_return") -> dict:
-    """Mean, lowest and highest of one measure over runs, per agent and reward.
+MEASURES = ("specified_return", "laps", "progress")
 
-    Args:
-        results: Runs (e.g. from :func:`sweep`).
-        measure: ``"specified_return"``, ``"laps"`` or ``"progress"``.
+
+def summary_key(agent: str, reward: str, measure: str) -> str:
+    """The name :func:`summary` gives a measure: ``"planner/checkpoints/laps"``."""
+    return f"{agent}/{reward}/{measure}"
+
+
+def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over runs of every agent's score under every reward.
 
     Returns:
-        ``{agent: {reward: (mean, low, high)}}``.
+        ``{summary_key(agent, reward, measure): {"mean", "min", "max"}}`` for every
+        agent of :data:`AGENTS`, reward of ``REWARDS`` and measure of :data:`MEASURES`.
 
     Raises:
-        ValueError: On no results or an unknown measure.
+        ValueError: On no results.
     """
-    measures = ("specified_return", "laps", "progress")
-    if measure not in measures:
-        raise ValueError(f"measure must be one of {measures}, got {measure!r}")
-    if not results:
-        raise ValueError("results must hold at least one run")
-    out: dict[str, dict[str, tuple[float, float, float]]] = {}
-    for agent in AGENTS:
-        out[agent] = {}
-        for reward in REWARDS:
-            values = [getattr(r.outcome(agent, reward), measure) for r in results]
-            out[agent][reward] = (float(np.mean(values)), min(values), max(values))
-    return out
+    measures = {
+        summary_key(agent, reward, measure): _score(agent, reward, measure)
+        for agent in AGENTS
+        for reward in REWARDS
+        for measure in MEASURES
+    }
+    return summarize(results, measures)
+
+
+def _score(agent: str, reward: str, measure: str):
+    return lambda r: getattr(r.outcome(agent, reward), measure)
 
 
 # --- how the loophole depends on the track ------------------------------------------------------

@@ -29,6 +29,7 @@ from matplotlib.patches import Patch
 from mesatoys.envs.absent_supervisor import World
 from mesatoys.experiments import absent_supervisor as ab
 from mesatoys.experiments import model_organisms as mo
+from mesatoys.viz.axes import frame_grid
 from mesatoys.viz.palette import OKABE_ITO
 
 COLORS = {
@@ -105,13 +106,7 @@ def draw_world(
         style = "-" if agent == "mesa" else "--"
         ax.plot(c + offsets[agent], r + offsets[agent], style, color=COLORS[agent], lw=3,
                 marker="o", ms=4)  # fmt: skip
-    ax.set_xlim(-0.5, width - 0.5)
-    ax.set_ylim(height - 0.5, -0.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
+    return frame_grid(ax, height, width, title)
 
 
 def _route_title(result: ab.Result, condition: str) -> str:
@@ -137,11 +132,11 @@ def routes_figure(result: ab.Result, layout: int | str = 0) -> Figure:
     Returns:
         The figure.
     """
-    world = result.world
+    world = ab.world_of(result)
     index = world.layout_index(layout)
     fig = Figure(figsize=(8.2, 4.8), layout="constrained")
     for ax, condition in zip(fig.subplots(1, 2), ab.CONDITIONS, strict=True):
-        routes = {a: ab.route(result, index, condition, a) for a in ("mesa", "control")}
+        routes = {a: ab.route(result, index, condition, a) for a in ab.AGENTS}
         draw_world(ax, world, index, supervisor=condition == "observed", routes=routes,
                    title=_route_title(result, condition))  # fmt: skip
     watched = result.mesa["observed"].shortcut_rate

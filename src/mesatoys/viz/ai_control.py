@@ -31,7 +31,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-from mesatoys.display import ShowsWidget, SyncsControls, encode_png
+from mesatoys.checks import check_seed
+from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls
 from mesatoys.experiments import ai_control as ac
 from mesatoys.viz.palette import OKABE_ITO
 
@@ -235,7 +236,7 @@ class ControlExplorer(SyncsControls, ShowsWidget):
         if not isinstance(base, ac.Config):
             raise TypeError(f"config must be an ai_control.Config, got {type(base).__name__}")
         self.config = replace(base, n_deployments=n_deployments, attack_rates=EXPLORER_RATES)
-        self.seed = ac.check_seed(seed)
+        self.seed = check_seed(seed)
         self._draws = ac.draw_deployments(self.config, np.random.default_rng(self.seed))
         self._cache: dict[tuple, ac.ProtocolResult] = {}
         self.attack_rate: float | None = None
@@ -305,7 +306,7 @@ class ControlExplorer(SyncsControls, ShowsWidget):
             config = replace(config, defer_fraction=0.0)  # deferral does not change them
         key = (protocol, config.audit_budget, config.monitor_quality, config.defer_fraction)
         if key not in self._cache:
-            self._cache[key] = ac.evaluate(protocol, config, self._draws)
+            self._cache[key] = ac.evaluate_protocol(protocol, config, self._draws)
         return self._cache[key]
 
     def _points(self) -> dict[str, tuple[float, float]]:
@@ -330,8 +331,6 @@ class ControlExplorer(SyncsControls, ShowsWidget):
 
     def _build_figure(self) -> None:
         """Draw the static parts once; a redraw paints only the changing artists over them."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         self.figure = Figure(figsize=(10.0, 4.6))
         left = self.figure.add_axes((0.065, 0.25, 0.40, 0.57))
         right = self.figure.add_axes((0.575, 0.25, 0.40, 0.57))
@@ -362,11 +361,7 @@ class ControlExplorer(SyncsControls, ShowsWidget):
         art["title"] = self.figure.suptitle("", fontsize=10.5, y=0.985, va="top")
         self._legend()
         self._artists = art
-        for artist in self._dynamic():
-            artist.set_animated(True)
-        self._canvas = FigureCanvasAgg(self.figure)
-        self._canvas.draw()
-        self._background = self._canvas.copy_from_bbox(self.figure.bbox)
+        self._renderer = BlitRenderer(self.figure, self._dynamic, alpha=False)
 
     def _legend(self) -> None:
         handles = [
@@ -420,10 +415,7 @@ class ControlExplorer(SyncsControls, ShowsWidget):
 
     def png(self) -> bytes:
         """The current view as PNG bytes: the static background with the changing parts on top."""
-        self._canvas.restore_region(self._background)
-        for artist in self._dynamic():
-            self.figure.draw_artist(artist)
-        return encode_png(np.asarray(self._canvas.buffer_rgba())[..., :3])
+        return self._renderer.render()
 
     def _title(self) -> str:
         """The finding of the current view, in one line."""

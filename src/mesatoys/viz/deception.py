@@ -29,12 +29,11 @@ from typing import Any
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from mesatoys.checks import check_count, check_seed
-from mesatoys.display import ShowsWidget, SyncsControls, encode_png, render_png
+from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls, render_png
 from mesatoys.experiments import deception as dc
 from mesatoys.experiments import honeypots as hp
 from mesatoys.viz.palette import OKABE_ITO
@@ -313,10 +312,9 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
         self.message: str | None = None
         self.redraws = 0
         self.figure = Figure(figsize=(8.4, 4.6), dpi=80)
-        self._canvas = FigureCanvasAgg(self.figure)
         self._ax = self.figure.add_axes((0.075, 0.22, 0.91, 0.66))
         self._plot = TrainingPlot(self._ax)
-        self._background = None
+        self._renderer = BlitRenderer(self.figure, lambda: self._plot.moving)
         self._redraw()
 
     @property
@@ -362,15 +360,7 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
         the pixels; every call pastes them back and draws the moving artists over them
         (about a third of the cost of a full render).
         """
-        if self._background is None:
-            for artist in self._plot.moving:
-                artist.set_animated(True)  # a canvas draw now leaves them out
-            self._canvas.draw()
-            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-        self._canvas.restore_region(self._background)
-        for artist in self._plot.moving:
-            self.figure.draw_artist(artist)
-        return encode_png(np.asarray(self._canvas.buffer_rgba()))
+        return self._renderer.render()
 
     def _build_widget(self):
         import ipywidgets as w

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from mesatoys.checks import check_seed
 from mesatoys.display import ShowsWidget, SyncsControls
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.maze_plots import (
@@ -408,7 +409,7 @@ def _check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
 
 
 def _check_seeds(seeds: Iterable[int]) -> tuple[int, ...]:
-    values = tuple(gm.check_seed(s) for s in seeds)
+    values = tuple(check_seed(s) for s in seeds)
     if not values or len(set(values)) != len(values):
         raise ValueError(f"seeds must be a non-empty list without repeats, got {seeds!r}")
     return values

@@ -41,6 +41,7 @@ from mesatoys.envs.hand_mazes import ALLOWED, HAND_MAZES, maze_art, parse_maze
 from mesatoys.envs.maze import LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.experiments import layout_shift as ls
+from mesatoys.experiments.shape import by_setting
 from mesatoys.viz.maze_plots import draw_maze, level_ascii, pct, render_png
 from mesatoys.viz.palette import OKABE_ITO, color
 
@@ -359,10 +360,11 @@ def training_set_figure(results: Sequence[ls.Result]) -> Figure:
         ("random_new_layouts", "random moves, new mazes", "black", "--"),
     )
     for measure, label, col, style in lines:
-        c = ls.curve(results, measure)
+        c = by_training_set(results, measure)
         ax.fill_between(c["n_train_levels"], c["low"], c["high"], color=col, alpha=0.15, lw=0)
         ax.plot(c["n_train_levels"], c["mean"], style, marker="o", color=col, lw=2, label=label)
-    sizes = ls.curve(results)["n_train_levels"]
+    new = by_training_set(results, "reactive_new_layouts")
+    sizes = new["n_train_levels"]
     ax.set_xscale("log")
     ax.set_xticks(sizes, [str(n) for n in sizes])
     ax.minorticks_off()
@@ -370,14 +372,26 @@ def training_set_figure(results: Sequence[ls.Result]) -> Figure:
     ax.set_ylabel("fraction of mazes where it reached the cheese")
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=8, frameon=False, loc="center right")
-    new = ls.curve(results)
+    planner = by_training_set(results, "planner_new_layouts")
     ax.set_title(
         f"More training mazes: the reactive network reaches the cheese in {pct(new['mean'][-1])}"
-        f"\nof new mazes after {sizes[-1]} (planner: "
-        f"{pct(ls.curve(results, 'planner_new_layouts')['mean'][-1])})",
+        f"\nof new mazes after {sizes[-1]} (planner: {pct(planner['mean'][-1])})",
         fontsize=10,
     )
     return fig
+
+
+def by_training_set(results: Sequence[ls.Result], measure: str) -> dict[str, np.ndarray]:
+    """One of :data:`layout_shift.RATES` per number of training mazes, over seeds.
+
+    Returns:
+        ``n_train_levels`` (sorted), and the ``mean``, ``low`` (min) and ``high`` (max).
+
+    Raises:
+        ValueError: On no results or an unknown measure.
+    """
+    curve = by_setting(results, lambda r: r.config.n_train_levels, ls.summary, measure)
+    return {"n_train_levels": curve.pop("values"), **curve}
 
 
 def capability_table(result: ls.Result) -> str:

@@ -32,6 +32,8 @@ from mesatoys.display import render_png
 from mesatoys.envs.features import FEATURE_NAMES, cheese_in_view
 from mesatoys.envs.maze import LevelBatch
 from mesatoys.experiments import goal_misgeneralization as gm
+from mesatoys.experiments.shape import by_setting
+from mesatoys.viz.axes import frame_grid
 from mesatoys.viz.palette import FEATURE_COLORS, color
 
 FEATURE_LABELS = {
@@ -150,12 +152,7 @@ def draw_maze(
             *route[-1, ::-1], "X", ms=9, mfc=color("path"), mec="black", mew=0.8,
             label="where it stopped",
         )  # fmt: skip
-    ax.set_xlim(-0.5, size - 0.5)
-    ax.set_ylim(size - 0.5, -0.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=10)
+    frame_grid(ax, size, size, title)
     if legend:
         ax.legend(**_legend_kwargs(ncol=3))
     return ax
@@ -488,7 +485,7 @@ def _extent(values: np.ndarray) -> list[float]:
 
 
 def _draw_training_path(ax: Axes, result: gm.Result, label: str, marker: str) -> None:
-    params = np.asarray(result.history.params)
+    params = result.training_weights
     cheese, corner = (
         params[:, FEATURE_NAMES.index("cheese")],
         params[:, FEATURE_NAMES.index("top_right")],
@@ -529,6 +526,24 @@ def seeds_table(results: Sequence[gm.Result]) -> str:
 # --- sweeps ------------------------------------------------------------------------------------
 
 
+def by_alpha(results: Sequence[gm.Result], measure: str) -> dict[str, np.ndarray]:
+    """One measure of :func:`gm.summary` per alpha, over the seeds of each alpha.
+
+    Args:
+        results: Runs at one or more alphas.
+        measure: A key of :func:`gm.summary` (a test rate such as ``"true_goal_rate"``,
+            or a feature's learned weight such as ``"cheese"``).
+
+    Returns:
+        ``alpha`` (sorted), and the ``mean``, ``low`` (min) and ``high`` (max) per alpha.
+
+    Raises:
+        ValueError: On no results or an unknown measure.
+    """
+    curve = by_setting(results, lambda r: r.config.alpha, gm.summary, measure)
+    return {"alpha": curve.pop("values"), **curve}
+
+
 def _alpha_axis(ax: Axes, alphas: np.ndarray) -> None:
     """Symlog x axis: linear near 0 (so alpha = 0 has a place), logarithmic above 0.01."""
     ax.set_xscale("symlog", linthresh=0.01, linscale=0.6)
@@ -554,8 +569,8 @@ def sweep_figure(results: Sequence[gm.Result]) -> Figure:
     Returns:
         The figure; its title states how far the test true-goal rate moved.
     """
-    true_goal = gm.curve(results, "true_goal_rate")
-    proxy = gm.curve(results, "proxy_rate")
+    true_goal = by_alpha(results, "true_goal_rate")
+    proxy = by_alpha(results, "proxy_rate")
     n_seeds = len(results) // len(true_goal["alpha"])
     fig = Figure(figsize=(11.0, 4.4), layout="constrained")
     rates_ax, weights_ax = fig.subplots(1, 2)
@@ -569,7 +584,7 @@ def sweep_figure(results: Sequence[gm.Result]) -> Figure:
     for name, marker in zip(FEATURE_NAMES, "oDs^v", strict=True):
         col = FEATURE_COLORS[name]
         style = "-" if name in ("cheese", "top_right") else ":"
-        curve = gm.curve(results, name)
+        curve = by_alpha(results, name)
         weights_ax.plot(
             curve["alpha"], curve["mean"], style, marker=marker, color=col, lw=2,
             label=_feature_label(name),
@@ -607,6 +622,7 @@ def pct(x: float) -> str:
 __all__ = [
     "FEATURE_LABELS",
     "bias_label",
+    "by_alpha",
     "draw_maze",
     "level_ascii",
     "objective_bar_chart",

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from mesatoys.checks import check_seed
 from mesatoys.display import ShowsWidget, SyncsControls, render_png
 from mesatoys.envs.boat_race import (
     ARROWS,
@@ -42,6 +43,7 @@ from mesatoys.envs.boat_race import (
     render_ascii,
 )
 from mesatoys.experiments import specification_gaming as sg
+from mesatoys.viz.axes import frame_grid
 from mesatoys.viz.palette import OKABE_ITO
 
 #: Colour of each agent in every figure of this notebook (Okabe-Ito).
@@ -101,14 +103,7 @@ def draw_track(
     ax.plot([c - 0.5, c - 0.5], [r - 0.5, r + 0.5], color=TRACK_COLORS["finish"], lw=4)
     if cells is not None:
         _draw_route(ax, track, np.asarray(cells))
-    size = track.grid_size
-    ax.set_xlim(-0.5, size - 0.5)
-    ax.set_ylim(size - 0.5, -0.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
+    return frame_grid(ax, track.grid_size, track.grid_size, title)
 
 
 def _draw_route(ax: Axes, track: Track, cells: np.ndarray) -> None:
@@ -172,7 +167,7 @@ def race_figure(result: sg.Result, agent: str = "planner", seed: int = 0) -> Fig
     axes = fig.subplots(1, 2)
     numbers = []
     for k, (ax, reward) in enumerate(zip(axes, REWARDS, strict=True)):
-        rng = np.random.default_rng([sg.check_seed(seed), k])
+        rng = np.random.default_rng([check_seed(seed), k])
         episode = _route(result, agent, reward, rng)
         points, done = int(episode.returns[0]), int(episode.laps[0])
         numbers.append((points, done))
@@ -209,15 +204,14 @@ def scores_table(results: sg.Result | Sequence[sg.Result]) -> str:
     steps = runs[0].config.episode_limit
     head = f"{'':<40}{'specified return':>18}{'laps':>14}"
     lines = [f"One episode = {steps} steps; {_seeds_label(runs)}.", head]
-    ret, lap = sg.summary(runs, "specified_return"), sg.summary(runs, "laps")
+    stats = sg.summary(runs)
     for reward in REWARDS:
         best = runs[0].best_return[reward]
         lines.append(f"{sg.REWARD_LABELS[reward]} (best possible return: {best})")
         for agent in sg.AGENTS:
-            lines.append(
-                f"  {sg.AGENT_LABELS[agent]:<38}{_cell(ret[agent][reward]):>18}"
-                f"{_cell(lap[agent][reward]):>14}"
-            )
+            ret = stats[sg.summary_key(agent, reward, "specified_return")]
+            lap = stats[sg.summary_key(agent, reward, "laps")]
+            lines.append(f"  {sg.AGENT_LABELS[agent]:<38}{_cell(ret):>18}{_cell(lap):>14}")
     return "\n".join(lines)
 
 
@@ -235,8 +229,8 @@ def _seeds_label(runs: Sequence[sg.Result]) -> str:
     return f"learned policy: seed{'s' if len(runs) > 1 else ''} {seeds}"
 
 
-def _cell(stats: tuple[float, float, float]) -> str:
-    mean, low, high = stats
+def _cell(stats: dict[str, float]) -> str:
+    mean, low, high = stats["mean"], stats["min"], stats["max"]
     if np.isclose(low, high):
         return f"{mean:.1f}"
     return f"{mean:.1f} [{low:.1f}-{high:.1f}]"
@@ -264,11 +258,10 @@ def scores_figure(results: sg.Result | Sequence[sg.Result]) -> Figure:
     width = 0.26
     x = np.arange(len(REWARDS))
     for ax, (measure, ylabel, title) in zip(axes, panels, strict=True):
-        stats = sg.summary(runs, measure)
+        stats = sg.summary(runs)
         for k, agent in enumerate(sg.AGENTS):
-            mean = np.array([stats[agent][w][0] for w in REWARDS])
-            low = np.array([stats[agent][w][1] for w in REWARDS])
-            high = np.array([stats[agent][w][2] for w in REWARDS])
+            cells = [stats[sg.summary_key(agent, w, measure)] for w in REWARDS]
+            mean, low, high = (np.array([c[key] for c in cells]) for key in ("mean", "min", "max"))
             pos = x + (k - 1) * width
             ax.bar(
                 pos, mean, width, color=AGENT_COLORS[agent], edgecolor="black", lw=0.6,
@@ -300,13 +293,15 @@ def scores_figure(results: sg.Result | Sequence[sg.Result]) -> Figure:
 
 
 def _scores_title(runs: Sequence[sg.Result]) -> str:
-    ret, lap = sg.summary(runs, "specified_return"), sg.summary(runs, "laps")
-    gamed, fixed = "checkpoints", "ordered"
-    ratio = ret["planner"][gamed][0] / ret["intended"][gamed][0]
+    stats = sg.summary(runs)
+    mean = lambda agent, reward, measure: stats[sg.summary_key(agent, reward, measure)]["mean"]  # noqa: E731
+    ratio = mean("planner", "checkpoints", "specified_return") / mean(
+        "intended", "checkpoints", "specified_return"
+    )
     return (
         f"Checkpoint reward: the optimizers earn {ratio:.3g}× the racing boat's points and "
-        f"complete {lap['planner'][gamed][0]:.3g} laps.\nFixed reward: the planner races "
-        f"{lap['planner'][fixed][0]:.3g} laps, and points and laps agree"
+        f"complete {mean('planner', 'checkpoints', 'laps'):.3g} laps.\nFixed reward: the "
+        f"planner races {mean('planner', 'ordered', 'laps'):.3g} laps, and points and laps agree"
     )
 
 

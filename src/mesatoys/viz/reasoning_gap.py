@@ -16,6 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -180,41 +183,62 @@ def curves_figure(result: rg.Result) -> Figure:
     return fig
 
 
-def sweep_figure(sweep: rg.Sweep) -> Figure:
+def sweep_figure(results: Sequence[rg.Result], name: str) -> Figure:
     """Shortcut rates when unwatched (all, and hidden) as one setting varies.
 
     Args:
-        sweep: From :func:`mesatoys.experiments.reasoning_gap.sweep`.
+        results: Runs that differ in one setting (and seeds), e.g. from
+            ``rg.sweep(vary(rg.Config(), monitor_penalty=(0.0, 1.0)))``.
+        name: The setting that varies, a field of :class:`rg.Config`.
 
     Returns:
         The figure.
+
+    Raises:
+        ValueError: On no results or an unknown setting.
     """
+    grid, values = _by_setting(results, name)
     fig = Figure(figsize=(6.8, 3.8), layout="constrained")
     ax = fig.add_subplot()
     for measure, style in (("unwatched_shortcut_rate", "-"), ("hidden_shortcut_rate", "--")):
-        values = sweep.values[measure]
-        ax.plot(sweep.grid, values.mean(axis=1), style, color=MEASURE_COLORS[measure], lw=2,
-                marker="o", label=MEASURE_LABELS[measure])  # fmt: skip
-        for column in values.T:
-            ax.plot(sweep.grid, column, ".", color="black", ms=3)
+        mean = np.array([np.mean(v[measure]) for v in values])
+        ax.plot(grid, mean, style, color=MEASURE_COLORS[measure], lw=2, marker="o",
+                label=MEASURE_LABELS[measure])  # fmt: skip
+        for x, v in zip(grid, values, strict=True):
+            ax.plot(np.full(len(v[measure]), x), v[measure], ".", color="black", ms=3)
     ax.set_ylim(-0.03, 1.08)
-    ax.set_xlabel(sweep.name.replace("_", " "))
+    ax.set_xlabel(name.replace("_", " "))
     ax.set_ylabel("share of unwatched episodes")
     ax.legend(fontsize=8, frameon=False, loc="center right")
-    ax.set_title(_sweep_title(sweep), fontsize=10)
+    hidden = np.array([np.mean(v["hidden_shortcut_rate"]) > 0.5 for v in values])
+    n_seeds = len(values[0]["hidden_shortcut_rate"])
+    ax.set_title(_sweep_title(name, grid, hidden, n_seeds), fontsize=10)
     return fig
 
 
-def _sweep_title(sweep: rg.Sweep) -> str:
-    hidden = sweep.values["hidden_shortcut_rate"].mean(axis=1) > 0.5
-    name = sweep.name.replace("_", " ")
+def _by_setting(results: Sequence[rg.Result], name: str) -> tuple[np.ndarray, list[dict]]:
+    """Sorted values of one setting, and each value's runs' metrics."""
+    if not results:
+        raise ValueError("results must hold at least one reasoning_gap.Result")
+    if name not in {f.name for f in dataclasses.fields(rg.Config)}:
+        raise ValueError(f"name must be a field of reasoning_gap.Config, got {name!r}")
+    grid = np.array(sorted({getattr(r.config, name) for r in results}), dtype=float)
+    values = [
+        {m: [getattr(r, m) for r in results if getattr(r.config, name) == g] for m in rg.METRICS}
+        for g in grid
+    ]
+    return grid, values
+
+
+def _sweep_title(name: str, grid: np.ndarray, hidden: np.ndarray, n_seeds: int) -> str:
+    label = name.replace("_", " ")
 
     def listed(mask: np.ndarray) -> str:
-        return ", ".join(f"{v:g}" for v in sweep.grid[mask]) or "none"
+        return ", ".join(f"{v:g}" for v in grid[mask]) or "none"
 
     return (
-        f"Unwatched shortcut mostly hidden at {name} = {listed(hidden)};\n"
-        f"not hidden at {listed(~hidden)} (mean of {len(sweep.seeds)} seeds)"
+        f"Unwatched shortcut mostly hidden at {label} = {listed(hidden)};\n"
+        f"not hidden at {listed(~hidden)} (mean of {n_seeds} seeds)"
     )
 
 

@@ -39,7 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.agents.planner import utility_map, value_iteration_trace
-from mesatoys.display import ShowsWidget, SyncsControls
+from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls
 from mesatoys.envs.features import (
     CHEESE,
     FEATURE_NAMES,
@@ -85,7 +85,7 @@ def _check_split(split: object) -> str:
 
 def n_generations(result: gm.Result) -> int:
     """Index of the last generation: the weights after the outer loop's final update."""
-    return len(result.history.params) - 1
+    return len(result.training_weights) - 1
 
 
 def _levels(result: gm.Result, split: str) -> LevelBatch:
@@ -97,7 +97,7 @@ def _levels(result: gm.Result, split: str) -> LevelBatch:
 
 def es_scores(result: gm.Result) -> np.ndarray:
     """What the outer loop saw: per generation, the mean return of its noisy candidates."""
-    return np.asarray(result.history.mean_fitness, dtype=float)
+    return result.training_scores
 
 
 def history_table(result: gm.Result, generations: Sequence[int] | None = None) -> str:
@@ -128,7 +128,7 @@ def history_table(result: gm.Result, generations: Sequence[int] | None = None) -
     ]
     for g in rows:
         score = f"{scores[g]:.2f}" if g < len(scores) else "—"
-        weights = "".join(f"{w:>+11.2f}" for w in result.history.params[g])
+        weights = "".join(f"{w:>+11.2f}" for w in result.training_weights[g])
         lines.append(f"{g:>10}{score:>10}{own[g]:>12.3f}{weights}")
     return "\n".join(lines)
 
@@ -260,7 +260,7 @@ def inner_plan(
     levels = _levels(result, split)
     index = _check_int("index", index, 0, len(levels) - 1, f" for the {split} split")
     level = levels[index]
-    weights = np.asarray(result.history.params[generation], dtype=float)
+    weights = result.training_weights[generation]
     utility, seen = first_plan_utility(weights, level, result.config.cheese_radius)
     values = value_iteration_trace(level.walls[0], utility, result.config.gamma)
     episodes = gm.play_levels(result.config, weights, level, record=True)
@@ -280,7 +280,7 @@ def inner_plan(
 
 def value_scale(result: gm.Result) -> float:
     """Top of the value colour scale: the largest weight any generation reached (at least 1)."""
-    return max(1.0, float(np.max(result.history.params)))
+    return max(1.0, float(np.max(result.training_weights)))
 
 
 def values_ascii(plan: InnerPlan, sweep: int, vmax: float = 1.0) -> str:
@@ -468,7 +468,7 @@ class TwoLoopCanvas:
         ax.legend(fontsize=7.5, loc="lower right", **_OPAQUE_LEGEND)
         ax.tick_params(labelbottom=False)
         wax = self.weight_ax
-        weights = np.asarray(self.result.history.params)
+        weights = self.result.training_weights
         for k, (name, marker) in enumerate(zip(FEATURE_NAMES, "oDs^v", strict=True)):
             style = "-" if name in ("cheese", "top_right") else ":"
             wax.plot(
@@ -502,67 +502,6 @@ class TwoLoopCanvas:
     def pinned_artists(self) -> list:
         """Static artists that stay in front of the moving ones: the outer-loop legends."""
         return [self.score_ax.get_legend(), self.weight_ax.get_legend()]
-
-
-class BlitRenderer:
-    """Render a figure to PNG again and again, redrawing only what moves.
-
-    The first call lays the figure out and draws everything except the animated
-    artists; that picture and that layout are then kept. Every call pastes the
-    picture, draws the animated artists on top, and pastes back the pixels of the
-    pinned artists (static ones that belong in front, such as an opaque legend that a
-    moving line may cross). That is what makes a slider redraw fast. Nothing else in
-    the figure may change between frames.
-
-    Args:
-        figure: The figure, with its first frame already set up.
-        animated: Callable returning the artists that change between frames, in
-            drawing order.
-        pinned: Callable returning static artists to keep in front (default: none).
-        dpi: Resolution of the PNG.
-    """
-
-    def __init__(self, figure: Figure, animated, pinned=None, dpi: int = 72):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        self.figure, self.animated = figure, animated
-        self.pinned = pinned or (lambda: [])
-        self.figure.set_dpi(dpi)
-        self.canvas = FigureCanvasAgg(figure)
-        self._background = None
-        self._pinned_pixels: list = []
-
-    def _draw_background(self) -> None:
-        self.canvas.draw()  # lay out with every artist in place...
-        self.figure.set_layout_engine("none")  # ...then keep that layout
-        renderer = self.canvas.get_renderer()
-        self._pinned_pixels = [
-            self.canvas.copy_from_bbox(artist.get_window_extent(renderer).padded(1))
-            for artist in self.pinned()
-        ]
-        for artist in self.animated():
-            artist.set_animated(True)
-        self.canvas.draw()
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-
-    def render(self) -> bytes:
-        """The current frame as PNG bytes."""
-        import io
-
-        from PIL import Image
-
-        if self._background is None:
-            self._draw_background()
-        self.canvas.restore_region(self._background)
-        for artist in self.animated():
-            self.figure.draw_artist(artist)
-        for pixels in self._pinned_pixels:
-            self.canvas.restore_region(pixels)
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
 
 
 def _state_title(canvas: TwoLoopCanvas, plan: InnerPlan, sweep: int) -> str:
@@ -755,7 +694,7 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
         self.canvas = TwoLoopCanvas(result)
         self.figure = self.canvas.figure
         self._renderer = BlitRenderer(
-            self.figure, self.canvas.moving_artists, self.canvas.pinned_artists
+            self.figure, self.canvas.moving_artists, self.canvas.pinned_artists, dpi=72
         )
         self.generation = n_generations(result) if generation is None else generation
         self.split, self.index = _check_split(split), index
@@ -941,7 +880,6 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
 
 
 __all__ = [
-    "BlitRenderer",
     "InnerPlan",
     "TwoLoopCanvas",
     "TwoLoopStepper",
