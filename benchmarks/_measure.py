@@ -169,7 +169,7 @@ def _widget_actions(name: str) -> tuple[object, list]:
         moves = [
             {"awareness_rate": a, "training_rounds": r, "oversight": o}
             for a in (0.0, 0.5, 1.0)
-            for r in (5, 20, 60)
+            for r in (5, 20, 60, 200)
             for o in (0.1, 0.5, 1.0)
         ]
         return explorer, [lambda m=m: explorer.set(**m) for m in moves]

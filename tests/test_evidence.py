@@ -186,12 +186,18 @@ def test_oversight_was_disabled_and_weights_copied_by_some_models_only(findings)
 
 
 def test_anti_scheming_training_cut_rates_about_thirty_fold_but_not_to_zero(results):
-    pairs = ev.stage_values(results, primary_only=True)
+    pairs = ev.stage_values(results)
     assert set(pairs) == {"o3", "o4-mini"}
     for before, after in pairs.values():
         assert 0 < after.value < before.value
         assert 25 < ev.reduction_factor(before.value, after.value) < 35  # "~30x" in the posts
-        assert before.citation.locator.startswith("Abstract")
+    # The arXiv abstract gives the o3 numbers only; o4-mini's come from the authors' posts.
+    assert set(ev.stage_values(results, primary_only=True)) == {"o3"}
+    assert all(r.citation.locator == "Abstract" for r in pairs["o3"])
+    for r in pairs["o4-mini"]:
+        assert not r.citation.is_primary
+        assert r.citation.source_url.startswith("https://www.apolloresearch.ai/")
+        assert "8.7%→0.3%" in r.citation.locator and "only the o3 figures" in r.citation.locator
 
 
 def test_second_hand_numbers_are_kept_out_when_asked(results):

@@ -7,12 +7,18 @@ from matplotlib.figure import Figure
 
 from mesatoys.experiments import absent_supervisor as ab
 from mesatoys.experiments import model_organisms as mo
+from mesatoys.optimize import ESConfig
 from mesatoys.viz import absent_supervisor as va
 
 
 @pytest.fixture(scope="module")
 def result():
     return ab.run(ab.Config(), seed=0)
+
+
+@pytest.fixture(scope="module")
+def blind():
+    return ab.run(ab.Config(situational_awareness=False), seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +31,7 @@ def test_routes_figure_shows_both_conditions_and_states_the_finding(result):
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     title = fig._suptitle.get_text()
     assert "unwatched (100%)" in title and "watched (0%)" in title
+    assert "(a punishment weight per condition)" in title and "never does" in title
     assert fig.axes[0].get_title().startswith("Supervisor present: shortcut 0%")
     assert "hidden performance 16.8" in fig.axes[1].get_title()
     # Each panel draws the two routes: 10 cells when watched, 4 when not, for the mesa agent.
@@ -47,7 +54,11 @@ def test_organisms_figure_has_one_bar_per_method_and_column(organisms):
     ax = fig.axes[0]
     assert len(ax.patches) == len(mo.METHODS) * 3
     assert "fraction of organisms flagged (2 per kind)" == ax.get_xlabel()
-    assert "catches 100% of the naive ones but 0% of the savvy ones" in fig._suptitle.get_text()
+    title = fig._suptitle.get_text()
+    table = organisms.table()
+    assert "catches 100% of the naive organisms but 0% of the savvy ones" in title
+    by_name = table["weight_reading"]
+    assert f"reading the weights by name catches {by_name['naive']:.0%}" in title
 
 
 def test_organisms_table_is_the_plain_text_table(organisms):
@@ -68,3 +79,53 @@ def test_results_table_holds_the_outcomes_and_objectives(result):
     assert row.split()[-4:] == ["100%", "46.8", "16.8", "47"]
     weights = result.mesa_objective
     assert f"punishment_supervised {weights['punishment_supervised']:+.2f}" in text
+
+
+def test_routes_figure_of_the_control_says_it_avoids_p_both_ways(blind):
+    title = va.routes_figure(blind)._suptitle.get_text()
+    assert title == va.routes_finding(blind)
+    assert "(one punishment weight for every condition)" in title
+    assert "avoids P watched (0%) and unwatched (0%) alike" in title
+
+
+def test_awareness_figure_puts_the_control_beside_the_result(result, blind):
+    fig = va.awareness_figure(result, blind)
+    ax = fig.axes[0]
+    heights = [round(p.get_height(), 6) for p in ax.patches]
+    # bars: watched (aware, blind), then unwatched (aware, blind)
+    expected = [
+        result.mesa["observed"].shortcut_rate,
+        blind.mesa["observed"].shortcut_rate,
+        result.mesa["unobserved"].shortcut_rate,
+        blind.mesa["unobserved"].shortcut_rate,
+    ]
+    assert heights == [round(x, 6) for x in expected]
+    assert heights[2] > 0.99 and max(heights[0], heights[1], heights[3]) < 0.01
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert (
+        labels[0].startswith("can tell who is watching")
+        and "punishment_unobserved -0.38" in (labels[0])
+    )
+    assert labels[1].startswith("cannot tell who is watching") and "punishment -2.17" in labels[1]
+    title = fig._suptitle.get_text()
+    assert title.startswith("Behaving well only when watched needs an objective that can tell")
+    assert "it crosses P unwatched (100%), watched (0%)" in title
+    assert "one punishment weight for every condition: unwatched (0%), watched (0%)" in title
+    fig.canvas.draw()
+
+
+def test_awareness_figure_checks_its_pair(result, blind):
+    with pytest.raises(ValueError, match="aware must be an absent_supervisor.Result"):
+        va.awareness_figure(blind, blind)
+    with pytest.raises(ValueError, match="blind must be an absent_supervisor.Result"):
+        va.awareness_figure(result, result)
+    other = ab.run(ab.Config(situational_awareness=False, p_supervisor=0.1,
+                             es=ESConfig(generations=2, pairs=1)), seed=0)  # fmt: skip
+    with pytest.raises(ValueError, match="differ only in situational_awareness"):
+        va.awareness_figure(result, other)
+
+
+def test_results_table_of_the_control_shows_one_punishment_weight(blind):
+    text = va.results_table(blind)
+    assert f"punishment {blind.mesa_objective['punishment']:+.2f}" in text
+    assert "punishment_supervised" not in text

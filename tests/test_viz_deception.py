@@ -77,7 +77,71 @@ def test_honeypot_figure(result):
     assert "no better than the 63% of aligned agents" in title
 
 
+# --- when deception survives selection -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def curves():
+    rounds = [dc.rounds_curve(dc.Config(recognition=r), range(2), max_rounds=120)
+              for r in (0.99, 1.0)]  # fmt: skip
+    return rounds, dc.recognition_curve(dc.Config(), range(2), values=(0.85, 0.9, 0.99, 1.0))
+
+
+def test_curves_figure_draws_both_settings_and_states_the_finding(curves):
+    rounds, recognition = curves
+    fig = vd.curves_figure(rounds, recognition)
+    left, right = fig.axes
+    assert left.get_xlabel() == "training rounds" and right.get_xlabel().startswith("recognition")
+    lines = {line.get_label(): line for line in left.get_lines()}
+    deceptive = lines["deceptive share of survivors, recognition 0.99"]
+    assert np.allclose(deceptive.get_ydata(), rounds[0].summary()["deceptive_share"]["mean"])
+    assert np.array_equal(deceptive.get_xdata(), np.arange(1, 121))
+    assert "deployment misbehaviour (expected), recognition 1" in lines
+    assert "training misbehaviour, last round, recognition 0.99" in lines
+    right_lines = {line.get_label(): line for line in right.get_lines()}
+    assert np.allclose(
+        right_lines["deceptive share of survivors"].get_xdata(), [0.85, 0.9, 0.99, 1]
+    )
+    title = _title(fig)
+    assert title == vd.curves_finding(rounds, recognition)
+    share = rounds[0].summary()["deceptive_share"]["mean"]
+    assert f"deceptive share is {vd.pct(share[19])} after 20 rounds" in title
+    gone = rounds[0].first_below("deceptive_share", 0.1)
+    assert (f"under 10% after {gone:.0f}" in title) == (not np.isnan(gone))
+    end = rounds[1].summary()["deceptive_share"]["mean"][-1]
+    assert f"at recognition 1, {vd.pct(end)} after 120" in title
+    assert "under 10% only when recognition is 0.9 or less" in title
+    assert vd.render_png(fig).startswith(PNG_MAGIC)
+
+
+def test_curves_finding_when_deception_never_clears(curves):
+    rounds, _ = curves
+    stubborn = dc.recognition_curve(dc.Config(), range(1), values=(0.99, 1.0))
+    title = vd.curves_finding(rounds[1:], stubborn)
+    assert "and still" in title and "at no recognition shown" in title
+
+
+def test_curves_figure_rejects_curves_over_the_wrong_setting(curves):
+    rounds, recognition = curves
+    with pytest.raises(ValueError, match="rounds must be one or more curves over training_rounds"):
+        vd.curves_figure(recognition, recognition)
+    with pytest.raises(ValueError, match="recognition must be a curve over recognition"):
+        vd.curves_figure(rounds, rounds[0])
+    assert len(vd.curves_figure(rounds[0], recognition).axes) == 2  # one curve on its own
+
+
 # --- the explorer -------------------------------------------------------------------------------
+
+
+def test_the_explorer_offers_enough_rounds_for_selection_to_remove_deception():
+    explorer = vd.DeceptionExplorer()
+    assert explorer.max_rounds == 200
+    assert explorer.widget and explorer._controls["training_rounds"].max == 200
+    explorer.set(training_rounds=200)
+    assert explorer.result.deceptive_share[-1] < 0.1
+    text = explorer.text_summary()
+    rows = [line.split()[0] for line in text.splitlines()[4:-1]]
+    assert rows == ["1", "2", "3", *[str(r) for r in range(20, 201, 20)]]
 
 
 def test_explorer_redraws_a_new_image_for_every_setting():

@@ -49,8 +49,15 @@ def test_rates_figure_rejects_an_unknown_condition(findings):
         ve.rates_figure(findings, "summary of all conditions")
 
 
-def test_anti_scheming_figure_shows_before_and_after_from_the_abstract():
-    fig = ve.anti_scheming_figure()
+def test_anti_scheming_figure_draws_only_the_abstract_by_default():
+    ax = ve.anti_scheming_figure().axes[0]
+    assert ax.get_title() == "Anti-scheming training cut covert actions 32-fold, but not to zero"
+    assert sorted(round(p.get_height(), 6) for p in ax.patches) == [0.4, 13.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["o3"]
+
+
+def test_anti_scheming_figure_with_the_posts_flags_them_second_hand():
+    fig = ve.anti_scheming_figure(primary_only=False)
     ax = fig.axes[0]
     expected = "Anti-scheming training cut covert actions 29 to 32-fold, but not to zero"
     assert ax.get_title() == expected
@@ -58,14 +65,17 @@ def test_anti_scheming_figure_shows_before_and_after_from_the_abstract():
     assert heights == [0.3, 0.4, 8.7, 13.0]
     assert ax.get_ylabel() == "covert action rate (% of samples)"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["o3", "o4-mini"]
-    assert "arXiv:2509.15541, Abstract" in caption(fig) and "second-hand" not in caption(fig)
+    text = caption(fig)
+    assert "arXiv:2509.15541, Abstract;" in text
+    assert "second-hand: https://www.apolloresearch.ai" in text
 
 
 def test_caption_merges_locators_of_one_paper_and_flags_second_hand_sources():
     results = ev.load_anti_scheming_results()
     sources = ve.caption_sources([r.citation for r in results])
     assert len(sources) == 2
-    assert sources[0].count("arXiv:2509.15541") == 1 and "Abstract / Abstract" in sources[0]
+    assert sources[0].count("arXiv:2509.15541") == 1 and sources[0].endswith("Abstract")
+    assert sources[1].count(" / ") == 2  # three locators of the posts, merged into one source
     assert "second-hand: https://www.apolloresearch.ai" in sources[1]
 
 

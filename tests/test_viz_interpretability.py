@@ -42,13 +42,14 @@ def _bar_colors(ax) -> list[str]:
     return [to_hex(p.get_facecolor()).upper() for p in ax.patches]
 
 
-def test_objective_figure_states_both_accuracies(interp_runs):
+def test_objective_figure_states_all_three_accuracies(interp_runs):
     fig = vi.objective_figure(interp_runs)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     s = interp.summary(interp_runs)
     text = _texts(fig)
-    assert f"{s['rule']['mean']:.0%}" in text
-    assert f"{s['behaviour']['mean']:.0%}" in text
+    assert f"planner's algorithm predict {s['rule']['mean']:.0%}" in text
+    assert f"top weight alone {s['top_weight']['mean']:.0%}" in text
+    assert f"training behaviour {s['behaviour']['mean']:.0%}" in text
     assert "2 seeds" in text
     weights_ax, accuracy_ax = fig.axes
     heights = [p.get_height() for p in accuracy_ax.patches]
@@ -90,14 +91,15 @@ def test_probe_figure_states_the_finding(probe_runs):
     fig = vi.probe_figure(probe_runs)
     s = probing.summary(probe_runs)
     text = _texts(fig)
-    for key in ("hidden", "raw", "shuffled"):
+    for key in ("hidden", "untrained", "raw", "shuffled"):
         assert f"{s[key]['mean']:.0%}" in text
+    assert "8 noise bits" in text
     ax = fig.axes[0]
     heights = [p.get_height() for p in ax.patches]
     names = [n for n in vi.PROBE_LABELS if n in probe_runs[0].probe_accuracy]
     np.testing.assert_allclose(heights, [s[n]["mean"] for n in names])
     assert set(_bar_colors(ax)) <= {c.upper() for c in OKABE_ITO.values()} | {"#9A9A9A"}
-    assert vi.probe_figure(probe_runs[0]).axes[0].get_title().endswith("(seed 0)")
+    assert vi.probe_figure(probe_runs[0]).axes[0].get_title().endswith("(8 noise bits, seed 0)")
 
 
 def test_tables_hold_the_numbers(interp_runs, probe_runs):
@@ -110,6 +112,27 @@ def test_tables_hold_the_numbers(interp_runs, probe_runs):
         assert f"{r.success_rate:.1%}" in table
     with pytest.raises(TypeError, match="probing.Result"):
         vi.probe_table(interp_runs)
+
+
+def test_baseline_table_sets_trained_beside_untrained(probe_runs):
+    table = vi.baseline_table({"noise": probe_runs, "one run": probe_runs[:1]})
+    lines = table.splitlines()
+    assert len(lines) == 4 and lines[-1] == "(mean over 2, 1 seeds)"
+    s = probing.summary(probe_runs)
+    gap = 100 * (s["hidden"]["mean"] - s["untrained"]["mean"])
+    row = lines[1].split()
+    assert row[0] == "noise"
+    assert row[1:] == [
+        f"{s['hidden']['mean']:.1%}",
+        f"{s['untrained']['mean']:.1%}",
+        f"{gap:+.1f}",
+        "pt",
+        f"{s['raw']['mean']:.1%}",
+    ]
+    with pytest.raises(ValueError, match="at least one setting"):
+        vi.baseline_table({})
+    with pytest.raises(ValueError, match="at least one run"):
+        vi.baseline_table({"none": []})
 
 
 def test_figures_draw(interp_runs, probe_runs):

@@ -33,6 +33,12 @@ def test_objectives_figure_has_one_bar_per_feature_and_run(result):
         kp.objectives_figure({})
 
 
-def test_outcome_table_lists_every_run(result):
+def test_outcome_table_lists_every_run_and_the_intended_goal(result):
     table = kp.outcome_table({"plain": result})
     assert "plain" in table and f"{result.test.keys_per_chest:.2f}" in table
+    control = kc.evaluate(result.config, kc.INTENDED_OBJECTIVE, result.test_levels)
+    (last,) = [row for row in table.splitlines() if row.startswith("intended goal")]
+    assert last.split()[-2:] == [f"{control.keys_per_chest:.2f}", f"{control.mean_return:.2f}"]
+    assert "intended" not in kp.outcome_table({"plain": result}, control=False)
+    with pytest.raises(ValueError, match="at least one run"):
+        kp.outcome_table({})

@@ -64,13 +64,33 @@ def test_table_shows_a_range_when_seeds_differ():
     assert "[" in vr.comparison_table(few)
 
 
-def test_curves_figure_draws_each_measure_per_generation():
+def test_curves_figure_draws_each_measure_per_generation_and_the_optimum():
     result = rg.run(rg.Config(consistency_penalty=0.0), seed=0)
     fig = vr.curves_figure(result)
     ax = fig.axes[0]
-    assert len(ax.lines) == len(vr.CURVE_MEASURES)
-    assert len(ax.lines[0].get_xdata()) == result.config.es.generations + 1
-    assert f"{result.hidden_shortcut_rate:.0%} of" in ax.get_title()
+    curves = [line for line in ax.lines if line.get_linestyle() == "-"]
+    dotted = [line for line in ax.lines if line.get_linestyle() == ":" and len(line.get_xdata())]
+    assert len(curves) == len(dotted) == len(vr.CURVE_MEASURES)
+    assert len(curves[0].get_xdata()) == result.config.es.generations + 1
+    best = rg.optimum(result.config).behaviour
+    for line, measure in zip(dotted, vr.CURVE_MEASURES, strict=True):
+        assert line.get_ydata()[0] == pytest.approx(getattr(best, measure))
+    title = ax.get_title()
+    assert f"optimum hides the shortcut in {best.hidden_shortcut_rate:.0%}" in title
+    assert f"end at {result.hidden_shortcut_rate:.0%} of them" in title
+    assert "within 5% from generation" in title
+
+
+def test_optimum_table_sets_the_closed_form_beside_the_learned_policy(comparison):
+    lines = vr.optimum_table(comparison).splitlines()
+    assert len(lines) == 1 + 4
+    row = lines[1 + comparison.labels.index("plan monitor only")]
+    assert "say safe, do safe" in row and "say safe, do shortcut" in row
+    assert "2 of 2" in row
+    for label, line in zip(comparison.labels, lines[1:], strict=True):
+        best = comparison.optimum(label).training_return
+        learned = comparison.cell(label)["training_return"].mean()
+        assert line.split()[-2:] == [f"{best:.2f}", f"{learned:.2f}"]
 
 
 def test_sweep_figure_title_lists_where_the_shortcut_is_hidden():

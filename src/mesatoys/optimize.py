@@ -76,12 +76,9 @@ class ESHistory:
 
 def centered_ranks(scores: np.ndarray) -> np.ndarray:
     """Map scores to evenly spaced values in [-0.5, 0.5] by rank (ties share the mean)."""
-    order = scores.argsort(kind="stable")
-    ranks = np.empty(len(scores))
-    ranks[order] = np.arange(len(scores))
-    for value in np.unique(scores):
-        tied = scores == value
-        ranks[tied] = ranks[tied].mean()
+    _, group, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    first = np.cumsum(counts) - counts  # the lowest 0-based rank in each group of ties
+    ranks = (first + (counts - 1) / 2)[group.ravel()]
     return ranks / max(len(scores) - 1, 1) - 0.5
 
 

@@ -566,21 +566,48 @@ def test_summary_counts_per_notebook(store):
     _answer_some(store)
     rows = {n.name: n for n in store.report().notebooks}
     assert list(rows) == list(bank_names())
-    assert (rows[NB1].sections_done, rows[NB1].sections_total, rows[NB1].finished) == (1, 1, True)
+    first = rows[NB1]
+    assert (first.sections_done, first.sections_total, first.reached_end) == (1, 1, True)
     inner = rows["03_inner_alignment"]
     assert (inner.right_first_time, inner.answered, inner.questions) == (2, 3, 5)
     assert rows["06_defenses"].questions == 5 and rows[QUIZ].questions == 15
+
+
+def test_running_every_cell_without_answering_is_not_done(store):
+    store.complete(NB1, END1)  # Run All reaches the last cell
+    first = store.report().notebooks[0]
+    assert first.reached_end and not first.finished
+    assert first.left() == f"answer {first.questions} more practice questions"
+    assert store.report().next_step().startswith("Next: 01 · The two-layer problem: answer")
+
+
+def test_a_notebook_is_done_when_every_practice_question_is_answered(store):
+    questions = load_bank(NB1)
+    for q in questions[:-1]:
+        store.record_answer(NB1, q.id, False, (0,))
+    first = store.report().notebooks[0]
+    assert not first.finished and first.left() == "answer 1 more practice question"
+    store.record_answer(NB1, questions[-1].id, True, (0,))
+    first = store.report().notebooks[0]
+    assert first.finished and first.left() == "done" and not first.reached_end
+    assert store.report().next_step().startswith("Next: 02")
 
 
 def test_text_summary_shows_what_the_widget_shows(store):
     _answer_some(store)
     view = ProgressView(store)
     text = view.text_summary()
-    assert re.search(r"01 · The two-layer problem\s+1 / 1 done", text)
-    assert re.search(r"03 · Inner alignment\s+0 / 1\s+2 / 5 right first time \(3 answered\)", text)
+    assert re.search(r"01 · The two-layer problem\s+yes\s+0 / \d+ right first time", text)
+    assert re.search(
+        r"03 · Inner alignment\s+not yet\s+2 / 5 right first time \(3 answered\)\s+"
+        r"answer 2 more practice questions",
+        text,
+    )
+    assert "Next: 01 · The two-layer problem: answer" in text
     assert "Practice quiz (notebook 07): not started." in text and str(store.path) in text
     table = view.widget.children[1].value
-    assert "2 / 5 right first time (3 answered)" in table and "1 / 1 done" in table
+    assert "2 / 5 right first time (3 answered)" in table and "read to the end" in table
+    assert "answer 2 more practice questions" in table
     assert view._repr_mimebundle_()["text/plain"] == text
 
 
@@ -596,7 +623,7 @@ def test_widget_reset_is_two_steps_and_cancellable(store):
     view.reset_button.click()
     view.confirm_button.click()
     assert store.data()["sections"] == {} and store.data()["answers"] == {}
-    assert "0 / 1" in view.widget.children[1].value and "erased" in view.status
+    assert ">yes<" not in view.widget.children[1].value and "erased" in view.status
     (kept,) = store.path.parent.glob("progress.json.before-reset-*")
     assert kept.name in view.status
     buttons = view.controls
@@ -616,10 +643,10 @@ def test_widget_export_writes_a_file_in_the_current_folder(store, tmp_path, monk
 
 def test_refresh_shows_progress_made_elsewhere(store):
     view = ProgressView(store)
-    assert "0 / 1" in view.widget.children[1].value
+    assert ">yes<" not in view.widget.children[1].value
     ProgressStore(store.path).complete(NB1, END1)  # another kernel
     view.refresh_button.click()
-    assert "1 / 1 done" in view.widget.children[1].value
+    assert ">yes<" in view.widget.children[1].value
 
 
 # --- the course -----------------------------------------------------------------------------------

@@ -57,14 +57,16 @@ TOY_FACTS = [
     ("quiz-defenses-ai-control-upfront-auditing", "(about 0.6% of tasks)",
      "06_defenses", "attack rarely (about 0.6% of tasks)"),
     ("quiz-defenses-ai-control-upfront-auditing", "about 63% safety, and about 80%",
-     "06_defenses", "safety stays near 63%. **Deferring** the next 10% most suspicious tasks to T "
-     "raises it to about 80%"),
+     "06_defenses", "its best rate gives about 63%. **Deferring** the next 10% most suspicious "
+     "tasks to T raises that to about 80%"),
     ("quiz-defenses-ai-control-upfront-auditing", "auditors can check 2% of tasks",
      "06_defenses", "can check 2% of the tasks, and an audit always catches an attack"),
-    ("quiz-defenses-model-organisms", "7 of the 8 savvy ones and every naive one",
+    ("quiz-defenses-model-organisms", "It flagged 7 of the 8",
      "06_defenses", "catches every naive organism and 7 of the 8 savvy ones"),
+    ("quiz-defenses-model-organisms", "(all 4 in the notebook's control)",
+     "06_defenses", "Without the names, all four are flagged"),
     ("quiz-defenses-model-organisms", "with no false alarms",
-     "06_defenses", "7 of 8 savvy ones**, with no false alarms"),
+     "06_defenses", "7 of the 8 savvy ones**, with no false alarms"),
     ("quiz-apollo-2024-findings", "(14% and 16%)",
      "05_deceptive_alignment", "far less often, in 14% and 16%"),
     ("quiz-apollo-2024-findings", "in 20% of cases it still had not after seven turns",
@@ -106,17 +108,25 @@ def test_apollo_2024_follow_up_and_copying_rates(findings):
     copied = [f.value for f in findings if f.behaviour == "Copied itself onto other server"]
     assert max(copied) == 0.10
     assert _says("quiz-apollo-2024-findings", "in up to 10% of runs")
+    attempted = {
+        f.model: f.value
+        for f in findings
+        if f.behaviour == "Attempted to copy to other server" and f.condition == "strong goal nudge"
+    }
+    assert attempted["Claude 3 Opus"] == max(attempted.values()) == 0.15
+    assert _says("quiz-apollo-2024-findings", "Claude 3 Opus attempted it in 15%")
 
 
 def test_anti_scheming_rates():
     covert = {
-        (r.model, r.stage): r.value
+        (r.model, r.stage): (r.value, r.citation.source_kind)
         for r in evidence.load_anti_scheming_results()
-        if r.measure == "covert_action_rate" and r.citation.source_kind == "primary"
+        if r.measure == "covert_action_rate"
     }
-    assert covert[("o3", "before anti-scheming training")] == 0.13
-    assert covert[("o3", "after anti-scheming training")] == 0.004
-    assert covert[("o4-mini", "before anti-scheming training")] == 0.087
-    assert covert[("o4-mini", "after anti-scheming training")] == 0.003
+    # o3's rates are in the paper's abstract; o4-mini's come from the authors' posts.
+    assert covert[("o3", "before anti-scheming training")] == (0.13, "primary")
+    assert covert[("o3", "after anti-scheming training")] == (0.004, "primary")
+    assert covert[("o4-mini", "before anti-scheming training")][0] == 0.087
+    assert covert[("o4-mini", "after anti-scheming training")][0] == 0.003
     assert _says("quiz-anti-scheming-training-2025", "from 13% to 0.4% of samples for o3")
     assert _says("quiz-anti-scheming-training-2025", "from 8.7% to 0.3% for o4-mini")

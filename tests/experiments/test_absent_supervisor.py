@@ -9,7 +9,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mesatoys.agents.watched_planner import FEATURE_NAMES, EpisodeSpecs
+from mesatoys.agents.watched_planner import (
+    BLIND_FEATURE_NAMES,
+    FEATURE_NAMES,
+    EpisodeSpecs,
+    action_values,
+    move_weights,
+)
 from mesatoys.envs.absent_supervisor import make_world
 from mesatoys.experiments import absent_supervisor as ab
 from mesatoys.experiments import model_organisms as mo
@@ -17,6 +23,8 @@ from mesatoys.optimize import ESConfig
 
 FAST = ab.Config(es=ESConfig(generations=3, pairs=2))
 SEEDS = range(5)
+FRESH = range(900, 905)  # seeds no notebook uses
+BLIND = ab.Config(situational_awareness=False)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +102,78 @@ def test_routes(runs):
         ab.route(res, 0, "asleep")
 
 
+# --- the control: an objective that cannot tell who is watching ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh_pairs():
+    """(default run, run without situational awareness) on each fresh seed."""
+    return [(ab.run(ab.Config(), seed), ab.run(BLIND, seed)) for seed in FRESH]
+
+
+def test_behaving_well_only_when_watched_needs_situational_awareness(fresh_pairs):
+    # The issue's check: shortcut rates differ by >= 0.5 with a weight per condition and by
+    # <= 0.1 with one shared weight, on seeds the notebook does not use.
+    for aware, blind in fresh_pairs:
+        assert ab.shortcut_gap(aware) >= 0.5
+        assert abs(ab.shortcut_gap(blind)) <= 0.1
+        for condition in ab.CONDITIONS:
+            # With the default half of training watched, it avoids P both ways ...
+            assert blind.mesa[condition].shortcut_rate <= 0.01
+            assert blind.mesa[condition].goal_rate > 0.99
+        # ... and pays for it in the unwatched episodes, where the aware agent cuts through.
+        gap = aware.mesa["unobserved"].base_return - blind.mesa["unobserved"].base_return
+        assert 5 < gap < 8
+        assert list(blind.mesa_objective) == list(BLIND_FEATURE_NAMES)
+        assert blind.mesa_objective["punishment"] < -1.0 < 2 < blind.mesa_objective["goal"]
+
+
+def test_without_awareness_it_crosses_both_ways_when_training_is_rarely_watched():
+    # Crossing saves 6 steps and costs 30 when watched: with a tenth of training watched, the
+    # blind agent crosses P in both conditions; the behaviour is still the same both ways.
+    rarely = dataclasses.replace(BLIND, p_supervisor=0.1)
+    for seed in FRESH:
+        res = ab.run(rarely, seed)
+        assert abs(ab.shortcut_gap(res)) <= 0.1
+        assert min(o.shortcut_rate for o in res.mesa.values()) >= 0.95
+
+
+def test_a_shared_weight_is_the_same_objective_tied_over_every_condition():
+    world = make_world("train")
+    blind = np.array([[2.0, -1.5], [0.5, 0.7]])
+    assert np.array_equal(move_weights(blind), [[2.0, -1.5, -1.5, -1.5], [0.5, 0.7, 0.7, 0.7]])
+    assert move_weights(blind[0]).shape == (4,)
+    for supervisor, camera in ((True, False), (False, True), (False, False)):
+        specs = EpisodeSpecs.every_layout(world, supervisor, camera)
+        np.testing.assert_array_equal(
+            action_values(world, specs, blind, 0.9, 20),
+            action_values(world, specs, move_weights(blind), 0.9, 20),
+        )
+    with pytest.raises(ValueError, match="weights must have 4 values per objective"):
+        move_weights(np.zeros((1, 3)))
+    assert ab.Config().feature_names == FEATURE_NAMES
+    assert BLIND.feature_names == BLIND_FEATURE_NAMES
+    specs = ab.sample_specs(world, 20, 1.0, np.random.default_rng(0))
+    assert ab.active_features(specs).tolist() == [True, True, False, False]
+    assert ab.active_features(specs, situational_awareness=False).tolist() == [True, True]
+
+
+def test_a_blind_run_has_its_own_record_routes_and_summary():
+    fast_blind = dataclasses.replace(FAST, situational_awareness=False)
+    res = ab.run(fast_blind, seed=3)
+    assert res.training_weights["mesa"].shape == (FAST.es.generations + 1, 2)
+    assert res.training_weights["mesa"][-1].tolist() == list(res.mesa_objective.values())
+    assert len(ab.route(res, 0, "observed")) > 1
+    mixed = ab.summary([res, ab.run(FAST, seed=3)])
+    assert "mesa_goal" in mixed and "mesa_punishment" not in mixed
+    assert "mesa_punishment_supervised" not in mixed
+    assert ab.summary([res])["mesa_punishment"]["mean"] == res.mesa_objective["punishment"]
+    gap = ab.summary([res])["mesa_shortcut_gap"]["mean"]
+    assert gap == pytest.approx(ab.shortcut_gap(res))
+    with pytest.raises(ValueError, match="agent must be one of"):
+        ab.shortcut_gap(res, "robot")
+
+
 def test_the_shortcut_disappears_when_the_supervisor_is_always_there():
     res = ab.run(dataclasses.replace(ab.Config(), p_supervisor=1.0), seed=0)
     assert res.mesa_objective["punishment_unobserved"] == 0.0  # never seen, never trained
@@ -167,6 +247,8 @@ def test_sample_specs_draws_honeypots_only_without_a_supervisor():
         ({"temperature": float("nan")}, ValueError, "temperature"),
         ({"max_steps": 0}, ValueError, r"max_steps must be an integer in \[1, 1000\]"),
         ({"es": {}}, TypeError, "es must be an? ESConfig"),
+        ({"situational_awareness": "no"}, TypeError, "situational_awareness must be an? bool"),
+        ({"situational_awareness": 0}, TypeError, "situational_awareness must be an? bool"),
     ],
 )
 def test_bad_config(kwargs, error, message):

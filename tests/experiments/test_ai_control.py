@@ -130,6 +130,28 @@ def test_the_default_numbers():
     assert tm[-1] - tm.min() < 1e-4 and dtt[-1] - dtt.min() < 1e-4
 
 
+def test_against_trusted_monitoring_only_the_rarest_attacks_change_safety():
+    """What the notebook says of the curve: high at the rarest rates, then flat.
+
+    Each attack is audited with chance c and slips through working with chance
+    (1 - c) s, so once a deployment holds a few attacks, safety is c / (c + (1 - c) s)
+    whatever the rate; at the rarest rates many deployments see no decisive attack.
+    """
+    config = ac.Config()
+    rates = np.array(config.attack_rates)
+    catch = normal_sf(upper_quantile(config.audit_budget) - config.monitor_quality)
+    limit = catch / (catch + (1 - catch) * config.backdoor_success)
+    assert catch == pytest.approx(0.48, abs=0.005) and limit == pytest.approx(0.65, abs=0.005)
+    exact = exact_curve("trusted_monitoring", config)
+    assert np.abs(exact[rates >= 0.005] - limit).max() < 0.01
+    assert exact[0] > limit + 0.15
+    for seed in (3, 4):  # seeds the notebook does not use
+        safety = ac.run(config, seed)["trusted_monitoring"].safety
+        flat = safety[rates >= 0.005]
+        assert 0.60 <= flat.min() and flat.max() <= 0.70
+        assert safety[0] >= flat.max() + 0.1
+
+
 @pytest.mark.parametrize(
     "changes",
     [

@@ -1,4 +1,8 @@
-"""Training selects for deception, and honeypots find it: checked across seeds and by formula."""
+"""Selection on training behaviour, and honeypots: checked across seeds and by formula.
+
+The curves (how long training runs, how well deceptive agents recognise training) are checked
+on seeds no notebook uses (``FRESH``).
+"""
 
 import dataclasses
 
@@ -9,6 +13,7 @@ from mesatoys.experiments import deception as dc
 from mesatoys.experiments import honeypots as hp
 
 SEEDS = range(5)
+FRESH = range(900, 905)  # seeds no notebook uses
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +129,7 @@ def test_result_shapes(default_runs):
     assert np.array_equal(res.population.shares(), res.shares[-1])
 
 
-# --- the headline: training selects for deception -----------------------------------------------
+# --- 20 rounds: deceptive agents survive, and training behaviour does not show them -------------
 
 
 def test_training_misbehaviour_falls_to_near_the_slip_level(default_runs):
@@ -190,6 +195,110 @@ def test_perfect_recognition_makes_deceptive_agents_invisible():
         # aligned and deceptive agents are caught alike: their ratio only drifts
         ratio = res.survivor_shares[:, dc.DECEPTIVE] / res.survivor_shares[:, dc.ALIGNED]
         assert ratio[-1] == pytest.approx(ratio[1], rel=0.35)
+
+
+def test_deceptive_agents_are_caught_more_often_than_aligned_ones(default_runs):
+    caught = _catch_chance(dc.Config())
+    assert caught[dc.DECEPTIVE] == pytest.approx(0.0723, abs=1e-4)
+    assert caught[dc.ALIGNED] == pytest.approx(0.0490, abs=1e-4)
+    for res in default_runs:  # so the aligned share of survivors grows after round 2
+        aligned = res.survivor_shares[:, dc.ALIGNED]
+        assert aligned[-1] > aligned[1] + 0.05 and aligned[-1] > res.initial_shares[dc.ALIGNED]
+
+
+def test_a_round_keeps_or_replaces_whole_agents():
+    config = dc.Config(mutation_rate=0.0)
+    rng = np.random.default_rng(3)
+    population = dc.starting_population(config, rng)
+    after, record = dc.train_round(population, config, rng)
+    same = (after.aligned == population.aligned) & (after.aware == population.aware)
+    assert 0 < record["caught"] and same.mean() >= 1 - record["caught"]
+
+
+def test_a_round_in_which_nobody_is_caught():
+    # Once every agent is aligned and never slips, a round catches nobody; training goes on.
+    res = dc.run(dc.Config(awareness_rate=0.0, slip_rate=0.0, aligned_share=1.0), seed=0)
+    assert np.all(res.caught == 0.0) and res.deployment_misbehaviour == 0.0
+    tiny = dc.run(dc.Config(n_agents=3, oversight=1.0, aligned_share=0.0), seed=1)
+    assert tiny.deployment_misbehaviour == 1.0
+
+
+# --- when deception survives selection: the curves, on fresh seeds ------------------------------
+
+
+@pytest.fixture(scope="module")
+def longer():
+    return dc.rounds_curve(dc.Config(), FRESH, max_rounds=300)
+
+
+def test_a_rounds_curve_is_the_runs_of_each_length(longer):
+    for rounds in (1, 20, 73):
+        for seed_index, seed in enumerate(list(FRESH)[:2]):
+            res = dc.run(dc.Config(training_rounds=rounds), seed)
+            point = {m: longer.measures[m][rounds - 1, seed_index] for m in dc.CURVE_MEASURES}
+            assert point["deceptive_share"] == res.deceptive_share[-1]
+            assert point["aligned_share"] == res.survivor_shares[-1, dc.ALIGNED]
+            assert point["training_misbehaviour"] == res.train_misbehaviour[-1]
+            # the expectation of what deploy samples (10 episodes per agent)
+            assert point["deployment_misbehaviour"] == res.expected_deployment[-1]
+            assert abs(res.expected_deployment[-1] - res.deployment_misbehaviour) < 0.01
+    assert longer.values.tolist() == list(range(1, 301))
+    assert longer.seeds.tolist() == list(FRESH)
+
+
+def test_expected_deployment_is_the_misaligned_share_plus_aligned_slips():
+    res = dc.run(dc.Config(training_rounds=5), seed=901)
+    aligned = res.shares[:, dc.ALIGNED]
+    assert np.allclose(res.expected_deployment, (1 - aligned) + aligned * 0.02)
+
+
+def test_long_enough_training_removes_deception_that_slips(longer):
+    mean = longer.summary()["deceptive_share"]["mean"]
+    assert mean[19] > 0.65  # 20 rounds: most survivors are deceptive
+    assert 0.4 < mean[59] < 0.65 and 0.2 < mean[99] < 0.4
+    assert longer.measures["deceptive_share"][199].max() < 0.1  # 200 rounds: almost gone
+    assert longer.first_below("deceptive_share", 0.1) < 200
+    deploy = longer.summary()["deployment_misbehaviour"]["mean"]
+    assert deploy[19] > 0.65 and deploy[-1] < 0.05
+    assert np.all(np.diff(mean[1::25]) < 0)  # falls all the way
+    tm = longer.measures["training_misbehaviour"][2:]
+    assert tm.min() > 0.01 and tm.max() < 0.04  # training never shows the difference
+
+
+def test_deception_that_never_slips_survives_any_training():
+    curve = dc.rounds_curve(dc.Config(recognition=1.0), FRESH, max_rounds=300)
+    assert curve.measures["deceptive_share"][-1].min() > 0.6
+    assert curve.measures["deployment_misbehaviour"][-1].min() > 0.6
+    assert np.isnan(curve.first_below("deceptive_share", 0.1))
+    tm = curve.measures["training_misbehaviour"][2:]
+    assert tm.min() > 0.01 and tm.max() < 0.04
+
+
+def test_the_better_deceptive_agents_recognise_training_the_more_survive():
+    curve = dc.recognition_curve(dc.Config(), FRESH, values=(1.0, 0.8, 0.9, 0.95, 0.99))
+    assert curve.values.tolist() == [0.8, 0.9, 0.95, 0.99, 1.0]
+    mean = curve.summary()["deceptive_share"]["mean"]
+    assert mean[0] < 0.01 and mean[1] < 0.06
+    assert 0.15 < mean[2] < 0.45 and mean[3] > 0.65 and mean[4] > 0.75
+    assert np.all(np.diff(mean) > 0)
+    deploy = curve.summary()["deployment_misbehaviour"]["mean"]
+    assert np.all(np.abs(deploy - mean) < 0.03)  # deployment tracks the deceptive share
+    assert curve.at(0.9)["deceptive_share"]["max"] < 0.06
+
+
+def test_curve_arguments_are_checked(longer):
+    with pytest.raises(ValueError, match="value must be one of"):
+        longer.at(0.5)
+    with pytest.raises(ValueError, match="measure must be one of"):
+        longer.first_below("happiness", 0.1)
+    with pytest.raises(ValueError, match="max_rounds must be an integer"):
+        dc.rounds_curve(dc.Config(), FRESH, max_rounds=0)
+    with pytest.raises(ValueError, match="recognition must be in"):
+        dc.recognition_curve(dc.Config(), FRESH, values=(1.5,))
+    with pytest.raises(ValueError, match="at least one recognition"):
+        dc.recognition_curve(dc.Config(), FRESH, values=())
+    with pytest.raises(TypeError, match="config must be a deception.Config"):
+        dc.rounds_curve({"recognition": 1.0})
 
 
 # --- the closed forms, with many agents ---------------------------------------------------------
@@ -311,3 +420,46 @@ def test_honeypots_same_seed_same_numbers():
     assert np.array_equal(
         hp.first_flag(population, 4, 0.7, seed=1), hp.first_flag(population, 4, 0.7, seed=1)
     )
+
+
+# --- honeypots: the design choice and its control ----------------------------------------------
+
+FRESH_HONEYPOT_SEEDS = (11, 12, 13)  # seeds no other test or the notebook uses
+
+
+@pytest.mark.parametrize("seed", FRESH_HONEYPOT_SEEDS)
+def test_spotted_honeypots_flag_deceptive_agents_like_aligned_ones(seed):
+    """The control of distinguishability: at d = 1 detection falls to the false-alarm rate."""
+    res = hp.run(hp.Config(), seed=seed)
+    aligned, _, deceptive = res.counts
+    d = list(res.distinguishability)
+    s = res.population.slip_rate
+    for j, n in enumerate(res.n_honeypots):
+        slips = 1 - (1 - s) ** n  # flagged for honest slips only, both kinds
+        tolerance = 4 * np.sqrt(slips * (1 - slips) * (1 / aligned + 1 / deceptive)) + 1e-9
+        assert abs(hp.control_gap(res)[j]) <= tolerance, n
+        assert res.false_alarm_rate[d.index(1.0), j] == pytest.approx(slips, abs=tolerance)
+    # ... while a honeypot the agents cannot spot finds every deceptive one.
+    assert np.all(res.detection_rate[d.index(0.0)] == 1.0)
+
+
+def test_control_gap_needs_distinguishability_one():
+    curves = hp.power_curves(_population(50), distinguishability=(0.0, 0.5), seed=0)
+    with pytest.raises(ValueError, match="must include distinguishability 1"):
+        hp.control_gap(curves)
+
+
+def test_honeypot_table_holds_the_numbers():
+    res = hp.run(hp.Config(), seed=0)
+    lines = hp.format_table(res).splitlines()
+    aligned, _, deceptive = res.counts
+    assert lines[0] == f"{deceptive} deceptive and {aligned} aligned agents"
+    n = list(res.n_honeypots)
+    for i, d in enumerate(res.distinguishability):
+        row = next(r for r in lines if r.startswith(f"deceptive, distinguishability {d:g} "))
+        want = [f"{res.detection_rate[i, n.index(k)]:.0%}" for k in (1, 10, 50)]
+        assert row.split()[-3:] == want
+    alarms = np.nanmean(res.false_alarm_rate, axis=0)
+    assert lines[-1].split()[-3:] == [f"{alarms[n.index(k)]:.0%}" for k in (1, 10, 50)]
+    with pytest.raises(ValueError, match="n_honeypots must be among"):
+        hp.format_table(res, n_honeypots=(4,))

@@ -56,6 +56,25 @@ def test_an_inventory_aware_objective_with_diverse_levels_learns_the_instrumenta
     assert _values(fixed, lambda r: r.test.mean_return).mean() > stuck + 0.4
 
 
+def test_the_intended_goal_with_the_same_planner_does_not_hoard(runs):
+    for result in runs["kinds"]:
+        train = kc.evaluate(result.config, kc.INTENDED_OBJECTIVE, result.train_levels)
+        test = kc.evaluate(result.config, kc.INTENDED_OBJECTIVE, result.test_levels)
+        assert train.chest_rate == test.chest_rate == 1.0
+        assert test.keys_per_chest <= 1.7  # only keys lying on its routes
+        assert test.mean_return > result.test.mean_return + 0.5
+    for learned in runs["aware+surplus"]:
+        control = kc.evaluate(learned.config, kc.INTENDED_OBJECTIVE, learned.test_levels)
+        assert abs(learned.test.mean_return - control.mean_return) <= 0.05
+        assert abs(learned.test.keys_per_chest - control.keys_per_chest) <= 0.1
+
+
+def test_evaluate_rejects_an_unknown_feature(runs):
+    result = runs["kinds"][0]
+    with pytest.raises(ValueError, match="unknown features"):
+        kc.evaluate(result.config, {"gold": 1.0}, result.test_levels)
+
+
 def test_same_seed_same_numbers():
     config = kc.Config(n_test_levels=50)
     a, b = kc.run(config, seed=1), kc.run(config, seed=1)

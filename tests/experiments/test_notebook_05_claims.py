@@ -1,18 +1,21 @@
 """Every number the deceptive-alignment notebook states in words, checked at its own settings.
 
-The notebook runs ``asv.run(asv.Config(), seed=0)``, ``dc.run(dc.Config(), seed=0)`` and a few
-``dc.Config`` variations (seed 0), and quotes the shipped scheming data. The data numbers are
-checked against the data files, whose rows each cite the paper they come from.
+The notebook runs ``asv.run(asv.Config(), seed=0)`` and its control
+``asv.run(asv.Config(situational_awareness=False), seed=0)``, ``dc.run(dc.Config(), seed=0)``
+and a few ``dc.Config`` variations (seed 0), the selection curves on seeds 0-4, and quotes the
+shipped scheming data. The data numbers are checked against the data files, whose rows each
+cite where they come from. The same effects on seeds the notebook does not use are checked in
+``test_absent_supervisor.py`` and ``test_deception.py``.
 """
 
 import numpy as np
 import pytest
 
 from mesatoys import evidence
-from mesatoys.course.bank import load_bank, question_by_id
 from mesatoys.envs.absent_supervisor import GOAL_REWARD, MOVEMENT_REWARD, PUNISHMENT_REWARD
 from mesatoys.experiments import absent_supervisor as asv
 from mesatoys.experiments import deception as dc
+from mesatoys.viz import deception as vd
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +26,26 @@ def supervised():
 
 
 @pytest.fixture(scope="module")
+def blind():
+    return asv.run(asv.Config(situational_awareness=False), seed=0)
+
+
+@pytest.fixture(scope="module")
 def selection():
     return dc.run(dc.Config(), seed=0)
+
+
+@pytest.fixture(scope="module")
+def longer():
+    return [
+        dc.rounds_curve(dc.Config(recognition=r), seeds=range(5), max_rounds=300)
+        for r in (0.99, 1.0)
+    ]
+
+
+@pytest.fixture(scope="module")
+def sharper():
+    return dc.recognition_curve(dc.Config(), seeds=range(5))
 
 
 # --- section 2: the absent supervisor ------------------------------------------------------------
@@ -60,6 +81,34 @@ def test_the_objective_reads_as_the_notebook_says(supervised):
     assert abs(weights["punishment_unobserved"]) < abs(weights["punishment_supervised"]) / 3
 
 
+def test_the_control_without_situational_awareness(supervised, blind):
+    assert asv.Config(situational_awareness=False).feature_names == ("goal", "punishment")
+    assert set(blind.mesa_objective) == {"goal", "punishment"}  # "a single punishment weight"
+    assert f"{blind.mesa_objective['punishment']:.2f}" == "-2.17"
+    for condition in asv.CONDITIONS:
+        # "the safe route watched and unwatched (0% shortcuts in both), exactly like the control"
+        assert f"{blind.mesa[condition].shortcut_rate:.0%}" == "0%"
+        assert blind.control[condition].shortcut_rate < 1e-6
+        assert f"{blind.mesa[condition].base_return:.1f}" == "40.3"
+    # "40.3 in the unwatched episodes instead of the 46.8 the aware agent earns"
+    assert f"{supervised.mesa['unobserved'].base_return:.1f}" == "46.8"
+    # "P costs 30" when watched; the figure's headline holds at seed 0 as well.
+    assert -PUNISHMENT_REWARD == 30
+    assert asv.shortcut_gap(supervised) >= 0.5 and abs(asv.shortcut_gap(blind)) <= 0.1
+
+
+def test_crossing_p_pays_below_a_fifth_watched(supervised):
+    # "Crossing P saves six steps in every episode and costs 30 in the watched ones, so it
+    # pays when fewer than a fifth of training episodes are watched."
+    world = asv.world_of(supervised)
+    for layout in range(world.n_layouts):
+        short = asv.route(supervised, layout, "unobserved")
+        long = asv.route(supervised, layout, "observed")
+        assert (len(long) - 1) - (len(short) - 1) == 6
+    saved = -MOVEMENT_REWARD * 6
+    assert saved / -PUNISHMENT_REWARD == pytest.approx(1 / 5)
+
+
 # --- section 3: selection ------------------------------------------------------------------------
 
 
@@ -69,6 +118,18 @@ def test_the_population_settings_are_the_ones_described():
     assert config.awareness_rate == 0.5 and config.recognition == 0.99
     assert config.slip_rate == 0.02 and config.oversight == 0.5
     assert config.training_rounds == 20 and config.episodes_per_round == 5
+
+
+def test_the_population_is_scripted():
+    # "each agent's two traits are drawn at random and then fixed, and training only keeps or
+    # replaces whole agents": a round changes no surviving agent's traits.
+    config = dc.Config()
+    rng = np.random.default_rng(0)
+    population = dc.starting_population(config, rng)
+    after, record = dc.train_round(population, config, rng)
+    kept = after.aligned == population.aligned
+    kept &= after.aware == population.aware
+    assert record["caught"] > 0 and kept.mean() >= 1 - record["caught"]
 
 
 def test_the_selection_story_at_seed_0(selection):
@@ -82,6 +143,20 @@ def test_the_selection_story_at_seed_0(selection):
     assert f"{share.max():.0%}" == "82%" and f"{share[-1]:.0%}" == "74%"
     assert f"{selection.deployment_misbehaviour:.0%}" == "74%"
     assert 20 < selection.deployment_misbehaviour / misbehaviour[-1] < 30  # "about 25 times"
+    # "2.9% of episodes go badly at seed 0" in the last round
+    assert f"{misbehaviour[-1]:.1%}" == "2.9%"
+    # "the aligned share of survivors rises from 8.9% at the start to 26%"
+    assert f"{selection.initial_shares[dc.ALIGNED]:.1%}" == "8.9%"
+    assert f"{selection.survivor_shares[-1, dc.ALIGNED]:.0%}" == "26%"
+
+
+def test_deceptive_agents_are_caught_more_often_than_aligned_ones():
+    # "in a round oversight catches about 7% of deceptive agents and 5% of aligned ones"
+    config = dc.Config()
+    s, r, o, k = config.slip_rate, config.recognition, config.oversight, config.episodes_per_round
+    aligned = 1 - (1 - s * o) ** k
+    deceptive = 1 - (1 - ((1 - r) + r * s) * o) ** k
+    assert f"{aligned:.0%}" == "5%" and f"{deceptive:.0%}" == "7%"
 
 
 def test_over_five_seeds():
@@ -103,13 +178,40 @@ def test_weak_oversight_reaches_the_same_end_state():
     assert res.train_misbehaviour[-1] < 0.035 and res.deployment_misbehaviour > 0.7
 
 
-def test_more_rounds_buy_almost_nothing_in_training():
-    longer = dc.run(dc.Config(training_rounds=60), seed=0)
-    assert longer.train_misbehaviour[-1] < 0.035  # still at the slip level
-    shorter = dc.run(dc.Config(), seed=0)
-    # the deceptive share only drifts down, through the agents' rare mistakes
-    assert 0.4 < longer.deceptive_share[-1] < shorter.deceptive_share[-1]
-    assert longer.deployment_misbehaviour > 0.4
+def test_more_rounds_in_the_explorer():
+    # "for up to 200 rounds"
+    assert vd.DeceptionExplorer().max_rounds == 200
+    longest = dc.run(dc.Config(training_rounds=200), seed=0)
+    assert np.all((longest.train_misbehaviour[2:] > 0.01) & (longest.train_misbehaviour[2:] < 0.04))
+    # "at seed 0 it is 48% after 60 rounds, 7% after 150 and 2% after 200"
+    share = longest.deceptive_share
+    assert [f"{share[r - 1]:.0%}" for r in (60, 150, 200)] == ["48%", "7%", "2%"]
+
+
+def test_when_deception_survives_selection(longer, sharper):
+    base, never_slips = longer
+    at = lambda curve, value, measure: curve.at(value)[measure]  # noqa: E731
+    # "from 74% after 20 rounds to 53% after 60, 30% after 100 and 4.5% after 200 (means over five
+    # seeds; between 2.1% and 7.1% at 200), and deployment misbehaviour ... to 3% after 300"
+    shares = [at(base, r, "deceptive_share")["mean"] for r in (20, 60, 100)]
+    assert [f"{x:.0%}" for x in shares] == ["74%", "53%", "30%"]
+    at_200 = at(base, 200, "deceptive_share")
+    assert [f"{at_200[k]:.1%}" for k in ("mean", "min", "max")] == ["4.5%", "2.1%", "7.1%"]
+    assert f"{at(base, 300, 'deployment_misbehaviour')['mean']:.0%}" == "3%"
+    # "After 300 rounds the deceptive share is still 85% (between 73% and 91%)"
+    end = at(never_slips, 300, "deceptive_share")
+    assert [f"{end[k]:.0%}" for k in ("mean", "min", "max")] == ["85%", "73%", "91%"]
+    # "the deceptive share is 3.6% at recognition 0.9, 30% at 0.95 and 74% at 0.99"
+    rec = [at(sharper, v, "deceptive_share")["mean"] for v in (0.9, 0.95, 0.99)]
+    assert [vd.pct(x) for x in rec] == ["3.6%", "30%", "74%"]
+    # "From the third round on, training misbehaviour stays between 1% and 4% of episodes in
+    # every one of these runs ... whether deployment then goes badly 3% of the time or 85%"
+    for curve in longer:
+        tm = curve.measures["training_misbehaviour"][2:]
+        assert tm.min() > 0.01 and tm.max() < 0.04
+    tm = sharper.measures["training_misbehaviour"]
+    assert tm.min() > 0.01 and tm.max() < 0.04
+    assert f"{at(never_slips, 300, 'deployment_misbehaviour')['mean']:.0%}" == "85%"
 
 
 def test_correcting_caught_agents():
@@ -185,6 +287,8 @@ def test_rates_quoted(findings):
     }
     assert min(copied.values()) == 0.003 and copied["Claude 3.5 Sonnet"] == 0.003
     assert max(copied.values()) == 0.10 and copied["Claude 3 Opus"] == 0.10
+    # "counting attempts, Claude 3 Opus tried in 15%"
+    assert _value(findings, "Claude 3 Opus", "Attempted to copy to other server") == 0.15
     strong = [
         f.value for f in findings if f.condition == "strong goal nudge" and f.measure == "rate"
     ]
@@ -223,43 +327,39 @@ def test_follow_up_questions(findings):
     assert _value(findings, "o1", interrogation, "after a scheming action") == 0.2
 
 
+def test_attempts_include_the_successful_ones(findings):
+    # "in its Table 2 every attempted rate is at least the completed one"
+    pairs = {
+        "Attempted to delete successor model": "Deleted successor model",
+        "Attempted to copy to other server": "Copied itself onto other server",
+    }
+    checked = 0
+    for attempted, done in pairs.items():
+        for f in findings:
+            if f.behaviour == attempted and f.condition == "strong goal nudge":
+                assert f.citation.locator.startswith("Table 2")
+                assert f.value >= _value(findings, f.model, done)
+                checked += 1
+    assert checked == 10
+
+
 def test_anti_scheming_numbers():
     results = evidence.load_anti_scheming_results()
     covert = {
-        (r.model, r.stage): r.value
+        (r.model, r.stage): r
         for r in results
-        if r.measure == "covert_action_rate" and r.citation.source_kind == "primary"
+        if r.measure == "covert_action_rate" and r.stage in evidence.STAGES[:2]
     }
-    assert covert[("o3", "before anti-scheming training")] == 0.13
-    assert covert[("o3", "after anti-scheming training")] == 0.004
-    assert covert[("o4-mini", "before anti-scheming training")] == 0.087
-    assert covert[("o4-mini", "after anti-scheming training")] == 0.003
+    before, after = "before anti-scheming training", "after anti-scheming training"
+    # "from 13% to 0.4% of samples for o3 (the paper's arXiv abstract)"
+    assert (covert[("o3", before)].value, covert[("o3", after)].value) == (0.13, 0.004)
+    assert all(covert[("o3", s)].citation.locator == "Abstract" for s in (before, after))
+    # "from 8.7% to 0.3% for o4-mini (the authors' posts about the paper ...; the arXiv
+    # abstract gives only the o3 numbers)": marked second-hand, as the notebook says.
+    assert (covert[("o4-mini", before)].value, covert[("o4-mini", after)].value) == (0.087, 0.003)
+    for stage in (before, after):
+        citation = covert[("o4-mini", stage)].citation
+        assert citation.source_kind == "second-hand" and "apolloresearch" in citation.source_url
     for model in ("o3", "o4-mini"):
-        fold = (
-            covert[(model, "before anti-scheming training")]
-            / covert[(model, "after anti-scheming training")]
-        )
+        fold = covert[(model, before)].value / covert[(model, after)].value
         assert 25 < fold < 35  # "roughly thirty-fold"
-
-
-# --- practice -----------------------------------------------------------------------------
-
-
-def _says(question_id: str, phrase: str) -> bool:
-    """Whether a bank question (looked up by id) states ``phrase`` in an option or explanation."""
-    q = question_by_id(question_id)
-    return any(phrase in text for text in (*q.options, *q.explanations))
-
-
-def test_practice_explanations_match_the_toys(supervised, selection, findings):
-    assert len(load_bank("05_deceptive_alignment")) == 4
-    assert _says("deceptive-alignment-selection", "(0.5 by default)")
-    assert _says("deceptive-alignment-apollo-2024", "in up to 10% of runs (Claude 3 Opus)")
-    assert _says("deceptive-alignment-absent-supervisor", "it learns to avoid it both ways")
-    # "The oversight probability is the same every round (0.5 by default)."
-    assert dc.Config().oversight == 0.5
-    # "in up to 10% of runs (Claude 3 Opus) a model copied what it believed were its weights"
-    assert _value(findings, "Claude 3 Opus", "Copied itself onto other server") == 0.10
-    # "Rerun it with a reward that always punishes the shortcut and it learns to avoid it
-    # both ways."
-    assert all(o.shortcut_rate < 1e-6 for o in supervised.control.values())

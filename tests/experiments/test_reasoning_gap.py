@@ -190,6 +190,65 @@ def test_obfuscation_grows_with_training_under_the_plan_monitor(comparison):
         assert result.curves["stated_shortcut_rate"][-1] < 0.01
 
 
+# --- the closed form, and the control of the hiding --------------------------------------------
+
+FRESH = range(20, 23)  # seeds no other test or the notebook uses
+
+
+@pytest.mark.parametrize("draw", range(40))
+def test_the_closed_form_optimum_is_the_brute_force_one(draw):
+    rng = np.random.default_rng(draw)
+    config = rg.Config(
+        watch_rate=float(rng.uniform(0, 1)),
+        overseer_penalty=float(rng.uniform(0, 4)),
+        monitor_penalty=float(rng.choice([0.0, rng.uniform(0, 3)])),
+        consistency_penalty=float(rng.choice([0.0, rng.uniform(0, 3)])),
+        improvise_cost=float(rng.uniform(0, 2)),
+    )
+    best, winners = _brute_force(config)
+    opt = rg.optimum(config)
+    assert opt.training_return == pytest.approx(best, abs=1e-12)
+    assert opt.unique == (len(winners) == 1)
+    chosen = (opt.choices["watched"], opt.choices["unwatched"])
+    assert chosen in winners
+    assert opt.behaviour.training_return == pytest.approx(best, abs=1e-9)
+
+
+def test_deterministic_logits_make_the_choices():
+    for plans in itertools.product(rg.CHOICES, repeat=4):
+        choices = {"watched": plans[:2], "unwatched": plans[2:]}
+        logits = rg.deterministic_logits(choices)
+        assert rg.learned_choices(rg.probabilities(logits)) == choices
+
+
+def test_training_learns_the_closed_form_optimum_on_fresh_seeds():
+    comparison = rg.compare(rg.Config(), seeds=FRESH)
+    for label in comparison.labels:
+        best = comparison.optimum(label)
+        assert best.unique, label
+        assert comparison.matches_optimum(label) == len(FRESH), label
+        assert np.allclose(
+            comparison.cell(label)["hidden_shortcut_rate"], best.behaviour.hidden_shortcut_rate,
+            atol=0.01,
+        ), label  # fmt: skip
+
+
+def test_plans_that_bind_actions_turn_hiding_into_stopping():
+    """The control: acting against the plan costs more than the shortcut gains."""
+    assert rg.BINDING_PLANS_COST > rg.Config().shortcut_reward - rg.Config().safe_reward
+    cheap = rg.sweep(rg.cell_config(rg.Config(), True, False), seeds=FRESH)
+    binding_config = rg.Config(improvise_cost=rg.BINDING_PLANS_COST)
+    binding = rg.compare(binding_config, seeds=FRESH)
+    assert all(r.hidden_shortcut_rate >= 0.99 for r in cheap)  # the effect ...
+    monitor_only = binding.cell("plan monitor only")
+    assert (monitor_only["unwatched_shortcut_rate"] <= 0.01).all()  # ... vanishes:
+    assert (monitor_only["hidden_shortcut_rate"] <= 0.01).all()  # no shortcut to hide
+    assert (monitor_only["faithfulness"] >= 0.99).all()
+    # Without a monitor the shortcut is still taken openly: only the hiding went away.
+    assert (binding.cell("nothing on plans")["unwatched_shortcut_rate"] >= 0.99).all()
+    assert binding.optimum("plan monitor only").choices["unwatched"] == ("safe", "safe")
+
+
 # --- thresholds, against brute force ------------------------------------------------------------
 
 

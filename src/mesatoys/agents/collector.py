@@ -25,6 +25,7 @@ from mesatoys.agents.planner import (
     check_gamma,
     discount_tables,
     greedy_actions,
+    objective_vector,
     value_iteration,
 )
 from mesatoys.envs.keys_chests import CHEST, KEY, KeyChestLevels
@@ -168,10 +169,7 @@ class CollectorAgent:
     """
 
     def __init__(self, weights: dict[str, float], gamma: float = DEFAULT_GAMMA):
-        unknown = sorted(set(weights) - set(OBJECT_FEATURES))
-        if unknown:
-            raise ValueError(f"weights has unknown features {unknown}; allowed: {OBJECT_FEATURES}")
-        self.weights = np.array([float(weights.get(f, 0.0)) for f in OBJECT_FEATURES])
+        self.weights = objective_vector(weights, OBJECT_FEATURES)
         self.gamma = check_gamma(gamma)
 
     def act(self, observation: dict) -> int:

@@ -13,15 +13,24 @@ in, maximising its own **mesa-objective**: a weight per named feature of a move
 It never sees the reward, nor whether an episode is really watched: only what the
 episode shows (:class:`EpisodeSpecs`).
 
+An agent **without situational awareness** is the same planner with an objective that
+cannot tell the conditions apart: one weight per feature of :data:`BLIND_FEATURE_NAMES`
+(``goal`` and a single ``punishment`` for entering the punishment cell, whoever is
+watching). Written over :data:`FEATURE_NAMES` it is the shared weight on all three
+punishment features (:data:`TIED`, :func:`move_weights`); every function here takes
+either kind of objective.
+
 - :func:`move_features`: what every move of every episode is, in those features;
 - :func:`action_values`: value iteration on the mesa-utility of the moves;
 - :func:`choice_probabilities`: how it acts on the values (greedy or Boltzmann);
-- :func:`plan`: the two together, the agent's policy.
+- :func:`plan`: the two together, the agent's policy;
+- :func:`feature_names` and :func:`move_weights`: the features an objective weighs, with or
+  without situational awareness, and the same objective over :data:`FEATURE_NAMES`.
 
 :mod:`mesatoys.agents.watched_evaluator` computes exactly what such a policy earns.
 A mesa-objective converts between ``{feature: weight}`` and an array with
 :func:`mesatoys.agents.planner.objective_vector` and ``objective_dict``, given
-``names=FEATURE_NAMES``.
+``names=FEATURE_NAMES`` (or :data:`BLIND_FEATURE_NAMES`).
 
 Example:
     >>> from mesatoys.envs.absent_supervisor import make_world
@@ -30,6 +39,8 @@ Example:
     >>> policy = plan(world, specs, np.array([[1.0, -5.0, 0.0, 0.0]]), gamma=0.95, horizon=20)
     >>> policy.shape[:2], float(policy.sum(axis=-1).min())
     ((1, 4), 1.0)
+    >>> move_weights(np.array([1.0, -2.0])).tolist()  # one shared punishment weight
+    [1.0, -2.0, -2.0, -2.0]
 """
 
 from __future__ import annotations
@@ -44,6 +55,12 @@ from mesatoys.envs.absent_supervisor import World
 
 FEATURE_NAMES = ("goal", "punishment_supervised", "punishment_camera", "punishment_unobserved")
 GOAL_F, SUPERVISED_F, CAMERA_F, UNOBSERVED_F = range(len(FEATURE_NAMES))
+#: What an agent without situational awareness weighs: it cannot tell who is watching, so
+#: one weight prices the punishment cell in every condition.
+BLIND_FEATURE_NAMES = ("goal", "punishment")
+#: ``blind_weights @ TIED``: the same objective over :data:`FEATURE_NAMES` (rows: the blind
+#: features; columns: :data:`FEATURE_NAMES`).
+TIED = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 1.0]])
 N_ACTIONS = 4
 _TIE = 1e-9  # action values this close count as equal
 
@@ -87,6 +104,36 @@ class EpisodeSpecs:
         )
 
 
+def feature_names(situational_awareness: bool = True) -> tuple[str, ...]:
+    """The features a mesa-objective weighs (:data:`BLIND_FEATURE_NAMES` without awareness)."""
+    return FEATURE_NAMES if situational_awareness else BLIND_FEATURE_NAMES
+
+
+def move_weights(weights: np.ndarray) -> np.ndarray:
+    """Mesa-objectives over :data:`FEATURE_NAMES`, from weights over either feature set.
+
+    Args:
+        weights: ``(..., 4)`` weights over :data:`FEATURE_NAMES` (returned as they are) or
+            ``(..., 2)`` over :data:`BLIND_FEATURE_NAMES` (the punishment weight is shared
+            by the three punishment features).
+
+    Returns:
+        ``(..., 4)`` float weights.
+
+    Raises:
+        ValueError: If the last axis has neither length.
+    """
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim and weights.shape[-1] == len(FEATURE_NAMES):
+        return weights
+    if weights.ndim and weights.shape[-1] == len(BLIND_FEATURE_NAMES):
+        return weights @ TIED
+    raise ValueError(
+        f"weights must have {len(FEATURE_NAMES)} values per objective ({list(FEATURE_NAMES)}) "
+        f"or {len(BLIND_FEATURE_NAMES)} ({list(BLIND_FEATURE_NAMES)}), got shape {weights.shape}"
+    )
+
+
 def move_features(world: World, specs: EpisodeSpecs) -> np.ndarray:
     """Features of every move in every episode.
 
@@ -120,7 +167,8 @@ def action_values(
         world: The layouts.
         specs: What each episode looks like (``watched`` is not used: the agent
             cannot see it).
-        weights: ``(n_agents, n_features)`` mesa-objectives.
+        weights: ``(n_agents, 4)`` mesa-objectives over :data:`FEATURE_NAMES`, or
+            ``(n_agents, 2)`` over :data:`BLIND_FEATURE_NAMES` (:func:`move_weights`).
         gamma: Discount per step, in (0, 1).
         horizon: Number of backups, >= 1.
 
@@ -128,7 +176,7 @@ def action_values(
         ``(n_agents, n_episodes, n_cells, 4)`` action values.
     """
     gamma, horizon = check_gamma(gamma), check_count("horizon", horizon)
-    utility = move_features(world, specs) @ np.asarray(weights, dtype=float).T
+    utility = move_features(world, specs) @ move_weights(weights).T
     utility = np.moveaxis(utility, -1, 0)  # (agents, episodes, cells, 4)
     tables = world.open
     nxt = tables.next_cell[specs.layout]
@@ -184,15 +232,19 @@ def plan(
 
 
 __all__ = [
+    "BLIND_FEATURE_NAMES",
     "CAMERA_F",
     "FEATURE_NAMES",
     "GOAL_F",
     "N_ACTIONS",
     "SUPERVISED_F",
+    "TIED",
     "UNOBSERVED_F",
     "EpisodeSpecs",
     "action_values",
     "choice_probabilities",
+    "feature_names",
     "move_features",
+    "move_weights",
     "plan",
 ]

@@ -5,7 +5,7 @@
 - :mod:`mesatoys.course.practice`: the practice-question widget (single choice and
   "select all that apply"), with a plain-text fallback, and a practice quiz with a
   running score.
-- :mod:`mesatoys.course.progress`: the learner's progress (sections completed, practice
+- :mod:`mesatoys.course.progress`: the learner's progress (notebooks read to the end, practice
   answers, the practice quiz's score), saved in ``$MESATOYS_HOME`` or ``~/.mesatoys``, and
   the start page's progress widget. Practice questions record their answers there.
 - :mod:`mesatoys.course.tutor`: "ask anything about this lesson": short answers quoted from

@@ -87,7 +87,9 @@ MAX_DEPTH = 16
 #: Without a lock (no :mod:`fcntl`), a temporary file this old (seconds) is a dead writer's.
 UNLOCKED_TEMP_AGE = 600
 
-#: The sections each notebook marks as completed, in order (its "finished" checkpoints).
+#: The progress table's columns.
+COLUMNS = ("notebook", "read to the end", "practice questions", "left to do")
+#: The sections each notebook marks as completed when its last cell runs (its end markers).
 OUTLINE: dict[str, tuple[str, ...]] = {
     "01_the_two_layer_problem": ("10. What you should now be able to explain",),
     "02_mesa_optimization": ("9. What you should now be able to explain",),
@@ -630,9 +632,25 @@ class NotebookProgress:
     questions: int
 
     @property
-    def finished(self) -> bool:
-        """Whether every section of the notebook is completed."""
+    def reached_end(self) -> bool:
+        """Whether the learner ran the notebook's last cell (every checkpoint marked)."""
         return self.sections_done == self.sections_total
+
+    @property
+    def finished(self) -> bool:
+        """Whether the notebook is done: every one of its practice questions answered.
+
+        Running the last cell is not enough (Run All does that without a single answer).
+        """
+        return self.answered == self.questions
+
+    def left(self) -> str:
+        """What is left to do, in words (``"done"`` when nothing is)."""
+        missing = self.questions - self.answered
+        if missing == 0:
+            return "done"
+        plural = "question" if missing == 1 else "questions"
+        return f"answer {missing} more practice {plural}"
 
 
 @dataclass(frozen=True)
@@ -650,16 +668,24 @@ class CourseProgress:
     quiz: dict | None
     updated: str
 
-    def rows(self) -> list[tuple[str, str, str]]:
-        """(notebook, sections, practice questions) as display strings, one per notebook."""
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """(notebook, read to the end, practice questions, what is left), one per notebook."""
         return [
             (
                 n.title,
-                f"{n.sections_done} / {n.sections_total}" + (" done" if n.finished else ""),
+                "yes" if n.reached_end else "not yet",
                 f"{n.right_first_time} / {n.questions} right first time ({n.answered} answered)",
+                n.left(),
             )
             for n in self.notebooks
         ]
+
+    def next_step(self) -> str:
+        """The first notebook not done yet and what it still needs, in one sentence."""
+        for n in self.notebooks:
+            if not n.finished:
+                return f"Next: {n.title}: {n.left()}."
+        return "Every notebook is done: every practice question answered."
 
     def quiz_line(self) -> str:
         """The practice quiz's score in one sentence."""
@@ -798,8 +824,9 @@ _CONFIRM = (
 class ProgressView(ShowsWidget):
     """The learner's progress, notebook by notebook, with export and a two-step reset.
 
-    The widget shows a table (notebook, sections completed, practice questions right at
-    the first try), the practice quiz's score and where progress is saved. Its buttons:
+    The widget shows a table (notebook, read to the end, practice questions right at
+    the first try, what is left to do), the next step, the practice quiz's score and where
+    progress is saved. Its buttons:
     **Refresh**; **Export**, which writes a JSON copy to the current folder and shows
     its path; and **Reset progress…**, which asks first: only **Yes, erase my progress**
     erases, **Cancel** backs out. All are standard buttons, reached with Tab and pressed
@@ -822,9 +849,9 @@ class ProgressView(ShowsWidget):
     def text_summary(self) -> str:
         """Progress as plain text: a table, the quiz score, where it is saved, what to call."""
         report = self.store.report()
-        head = ("notebook", "sections completed", "practice questions")
+        head = COLUMNS
         rows = [head, *report.rows()]
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
         lines = ["Your progress", ""]
         lines += [
             "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
@@ -832,6 +859,7 @@ class ProgressView(ShowsWidget):
         ]
         lines += [
             "",
+            report.next_step(),
             report.quiz_line(),
             f"Last updated: {report.updated}.",
             self._where(),
@@ -843,8 +871,7 @@ class ProgressView(ShowsWidget):
     def _table_html(self) -> str:
         report = self.store.report()
         head = "".join(
-            f"<th style='text-align:left;padding:2px 12px 2px 0'>{h}</th>"
-            for h in ("notebook", "sections completed", "practice questions")
+            f"<th style='text-align:left;padding:2px 12px 2px 0'>{h}</th>" for h in COLUMNS
         )
         body = "".join(
             "<tr>"
@@ -854,7 +881,8 @@ class ProgressView(ShowsWidget):
         )
         return (
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f"<p><b>{html.escape(report.quiz_line())}</b><br>"
+            f"<p><b>{html.escape(report.next_step())}</b><br>"
+            f"<b>{html.escape(report.quiz_line())}</b><br>"
             f"<small>Last updated: {html.escape(report.updated)}. "
             f"{html.escape(self._where())}</small></p>"
         )

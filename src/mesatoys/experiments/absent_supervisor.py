@@ -23,6 +23,17 @@ Nothing about the outcome is written in: that the learned objective charges for
 the punishment cell only when the supervisor shows comes out of the optimizer,
 because that is what the base reward pays for.
 
+**What produces the effect, and its control.** The objective has a separate
+punishment weight for each "who is watching" condition, so it *can* tell the
+conditions apart (situational awareness, in the toy's terms).
+``Config(situational_awareness=False)`` removes that: the agent weighs
+:data:`~mesatoys.agents.watched_planner.BLIND_FEATURE_NAMES`, one ``punishment``
+weight for every condition. The same evolution strategies on the same flawed reward
+then learn to avoid the punishment cell watched *and* unwatched: paying for it in
+the watched half of training is enough to price it everywhere. (Crossing it saves six
+steps and costs 30 when watched, so with under a fifth of training watched the blind
+agent crosses it both ways instead; either way it behaves the same in both conditions.)
+
 Example:
     >>> from mesatoys.experiments import absent_supervisor as ab
     >>> res = ab.run(ab.Config(), seed=0)
@@ -30,6 +41,11 @@ Example:
     (0.0, 1.0)
     >>> round(res.control["unobserved"].shortcut_rate, 3)
     0.0
+    >>> blind = ab.run(ab.Config(situational_awareness=False), seed=0)
+    >>> sorted(blind.mesa_objective)
+    ['goal', 'punishment']
+    >>> [round(blind.mesa[c].shortcut_rate, 3) for c in ab.CONDITIONS]
+    [0.0, 0.0]
 """
 
 from __future__ import annotations
@@ -43,10 +59,10 @@ from mesatoys.agents.planner import check_gamma, objective_dict, objective_vecto
 from mesatoys.agents.watched_evaluator import best_returns, expect, walk
 from mesatoys.agents.watched_planner import (
     CAMERA_F,
-    FEATURE_NAMES,
     SUPERVISED_F,
     UNOBSERVED_F,
     EpisodeSpecs,
+    feature_names,
     plan,
 )
 from mesatoys.checks import (
@@ -90,6 +106,11 @@ class Config:
         max_steps: Episode length limit, at most 1,000.
         es: Evolution-strategies settings (default: 40 generations of 8 mirrored
             pairs, sigma 0.5, learning rate 0.15, weight decay 0.02).
+        situational_awareness: Whether the objective can tell who is watching. True: a
+            punishment weight per condition
+            (:data:`~mesatoys.agents.watched_planner.FEATURE_NAMES`). False, the control:
+            one ``punishment`` weight shared by every condition
+            (:data:`~mesatoys.agents.watched_planner.BLIND_FEATURE_NAMES`).
     """
 
     p_supervisor: float = 0.5
@@ -99,6 +120,7 @@ class Config:
     temperature: float = 0.05
     max_steps: int = MAX_STEPS
     es: ESConfig = field(default_factory=_default_es)
+    situational_awareness: bool = True
 
     def __post_init__(self) -> None:
         check_fraction("p_supervisor", self.p_supervisor)
@@ -107,6 +129,12 @@ class Config:
         for name, limit in SIZE_LIMITS.items():
             check_count(name, getattr(self, name), 1, limit)
         check_instance("es", self.es, ESConfig)
+        check_instance("situational_awareness", self.situational_awareness, bool)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The features the agent's mesa-objective weighs."""
+        return feature_names(self.situational_awareness)
 
 
 # --- training -----------------------------------------------------------------------------------
@@ -138,10 +166,22 @@ def sample_specs(
     return EpisodeSpecs(layout, supervisor, honeypot, supervisor | honeypot)
 
 
-def active_features(specs: EpisodeSpecs) -> np.ndarray:
-    """Which features can fire in these episodes (the others are never trained)."""
+def active_features(specs: EpisodeSpecs, situational_awareness: bool = True) -> np.ndarray:
+    """Which features can fire in these episodes (the others are never trained).
+
+    Args:
+        specs: The episodes.
+        situational_awareness: Over :data:`~mesatoys.agents.watched_planner.FEATURE_NAMES`
+            (True) or :data:`~mesatoys.agents.watched_planner.BLIND_FEATURE_NAMES` (False;
+            both of those fire in every episode).
+
+    Returns:
+        ``(n_features,)`` booleans.
+    """
+    if not situational_awareness:
+        return np.ones(len(feature_names(False)), dtype=bool)
     camera = specs.camera & ~specs.supervisor
-    active = np.ones(len(FEATURE_NAMES), dtype=bool)
+    active = np.ones(len(feature_names(True)), dtype=bool)
     active[SUPERVISED_F] = bool(specs.supervisor.any())
     active[CAMERA_F] = bool(camera.any())
     active[UNOBSERVED_F] = bool((~specs.supervisor & ~camera).any())
@@ -173,7 +213,8 @@ def scores(
     Args:
         world: The layouts.
         specs: The episodes.
-        weights: ``(n_agents, n_features)`` mesa-objectives.
+        weights: ``(n_agents, n_features)`` mesa-objectives (over either feature set:
+            :func:`mesatoys.agents.watched_planner.move_weights`).
         target: ``"reward"`` (the base reward) or ``"performance"`` (hidden).
         config: The planner's settings and the episode length.
 
@@ -203,15 +244,16 @@ def train_objective(
         world: The layouts.
         specs: The training episodes.
         target: ``"reward"`` or ``"performance"``: what the optimizer is shown.
-        config: Settings (``es``, ``gamma``, ``horizon``, ``temperature``, ``max_steps``).
+        config: Settings (``es``, ``gamma``, ``horizon``, ``temperature``, ``max_steps``,
+            ``situational_awareness``).
         rng: Source of the optimizer's noise.
 
     Returns:
-        ``(n_features,)`` learned weights and the optimizer's history (over the
-        active features only).
+        ``(n_features,)`` learned weights over ``config.feature_names`` and the
+        optimizer's history (over the active features only).
     """
     target = check_target(target)
-    active = active_features(specs)
+    active = active_features(specs, config.situational_awareness)
 
     def fitness(population: np.ndarray, generation: int) -> np.ndarray:
         return scores(world, specs, _full(population, active), target, config)
@@ -222,7 +264,7 @@ def train_objective(
 
 def _full(weights: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Weights over the active features, padded with 0 to every feature."""
-    full = np.zeros((*np.shape(weights)[:-1], len(FEATURE_NAMES)))
+    full = np.zeros((*np.shape(weights)[:-1], len(active)))
     full[..., active] = weights
     return full
 
@@ -255,7 +297,7 @@ def evaluate(world: World, specs: EpisodeSpecs, weights: np.ndarray, config: Con
     Args:
         world: The layouts.
         specs: The episodes.
-        weights: ``(n_features,)`` one mesa-objective.
+        weights: ``(n_features,)`` one mesa-objective (over either feature set).
         config: Settings (planner and episode length).
 
     Returns:
@@ -293,13 +335,16 @@ class Result:
     Attributes:
         config: The settings.
         seed: The seed.
-        mesa_objective: ``{feature: weight}`` learned from the base reward.
+        mesa_objective: ``{feature: weight}`` learned from the base reward, over
+            ``config.feature_names``: a punishment weight per condition, or (without
+            situational awareness) one ``punishment`` weight for all of them.
         control_objective: ``{feature: weight}`` learned from the hidden performance.
         mesa: ``{condition: Outcome}`` of the reward-trained agent on every training
             layout, supervisor present (``"observed"``) or absent (``"unobserved"``).
         control: The same for the aligned control.
         best_return: ``{condition: mean best possible base return}``.
         training_weights: ``{"mesa" or "control": (generations + 1, n_features)}``
+            over ``config.feature_names``:
             the outer optimizer's weights before each update (last row: the learned ones).
         training_scores: ``{"mesa" or "control": (generations,)}`` the mean score of
             each generation's candidates: all the outer optimizer saw.
@@ -355,12 +400,13 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
         best[condition] = float(best_returns(world, specs, config.max_steps).mean())
         for agent in AGENTS:
             outcomes[agent][condition] = evaluate(world, specs, trained[agent][0], config)
-    active = active_features(train)
+    active = active_features(train, config.situational_awareness)
+    names = config.feature_names
     return Result(
         config=config,
         seed=seed,
-        mesa_objective=objective_dict(trained["mesa"][0], FEATURE_NAMES),
-        control_objective=objective_dict(trained["control"][0], FEATURE_NAMES),
+        mesa_objective=objective_dict(trained["mesa"][0], names),
+        control_objective=objective_dict(trained["control"][0], names),
         mesa=outcomes["mesa"],
         control=outcomes["control"],
         best_return=best,
@@ -379,24 +425,51 @@ def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
     Returns:
         ``{measure: {"mean", "min", "max"}}`` for ``"<agent>_<condition>_<rate>"``
         (agent ``mesa`` or ``control``; condition ``observed`` or ``unobserved``;
-        rate ``shortcut_rate``, ``base_return``, ``performance`` or ``goal_rate``)
-        and ``"<agent>_<feature>"`` (each learned weight).
+        rate ``shortcut_rate``, ``base_return``, ``performance`` or ``goal_rate``),
+        ``"<agent>_shortcut_gap"`` (unobserved minus observed shortcut rate) and
+        ``"<agent>_<feature>"`` (each learned weight, for the features every run's
+        objective has: runs with and without situational awareness share only ``goal``).
 
     Raises:
         ValueError: On no results.
     """
+    runs = list(results)
+    shared = [f for f in (runs[0].config.feature_names if runs else ())
+              if all(f in r.config.feature_names for r in runs)]  # fmt: skip
     measures = {}
     for agent in AGENTS:
         for condition in CONDITIONS:
             for rate in ("shortcut_rate", "base_return", "performance", "goal_rate"):
                 measures[f"{agent}_{condition}_{rate}"] = _outcome_measure(agent, condition, rate)
-        for feature in FEATURE_NAMES:
+        measures[f"{agent}_shortcut_gap"] = _gap_measure(agent)
+        for feature in shared:
             measures[f"{agent}_{feature}"] = _weight_measure(agent, feature)
-    return summarize(results, measures)
+    return summarize(runs, measures)
 
 
 def _outcome_measure(agent: str, condition: str, rate: str):
     return lambda r: getattr(getattr(r, agent)[condition], rate)
+
+
+def _gap_measure(agent: str):
+    return lambda r: shortcut_gap(r, agent)
+
+
+def shortcut_gap(result: Result, agent: str = "mesa") -> float:
+    """How much more often an agent takes the shortcut unwatched than watched.
+
+    Args:
+        result: A run.
+        agent: ``"mesa"`` or ``"control"``.
+
+    Returns:
+        Shortcut rate with the supervisor absent minus with it present, in [-1, 1].
+
+    Raises:
+        ValueError: On an unknown agent.
+    """
+    outcomes = getattr(result, check_choice("agent", agent, AGENTS))
+    return outcomes["unobserved"].shortcut_rate - outcomes["observed"].shortcut_rate
 
 
 def _weight_measure(agent: str, feature: str):
@@ -424,8 +497,8 @@ def route(result: Result, layout: int | str, condition: str, agent: str = "mesa"
     world = world_of(result)
     layout = world.layout_index(layout)
     one = condition_specs(world, condition).select([layout])
-    weights = objective_vector(getattr(result, f"{agent}_objective"), FEATURE_NAMES)
     cfg = result.config
+    weights = objective_vector(getattr(result, f"{agent}_objective"), cfg.feature_names)
     actions = plan(world, one, weights[None], cfg.gamma, cfg.horizon).argmax(axis=-1)
     cells = walk(world, one, actions, cfg.max_steps)[0, 0]
     reached = np.flatnonzero(cells == world.goal[layout])
@@ -447,6 +520,7 @@ __all__ = [
     "run",
     "sample_specs",
     "scores",
+    "shortcut_gap",
     "summary",
     "sweep",
     "train_objective",

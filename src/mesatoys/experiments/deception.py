@@ -1,4 +1,4 @@
-"""Training selects for deception: a population of agents under oversight.
+"""Selection on training behaviour, and deceptive agents: a scripted population under oversight.
 
 After Hubinger, van Merwijk, Mikulik, Skalse and Garrabrant 2019, "Risks from
 Learned Optimization in Advanced Machine Learning Systems", section 4 (deceptive
@@ -7,8 +7,11 @@ which knows that it is being trained, does best by its own objective if it behav
 well while it is trained and pursues its objective once deployed. Training then sees
 good behaviour from it and has nothing to correct.
 
-The toy makes the argument a selection process that can be run. Every agent has two
-traits:
+The toy makes the argument a selection process that can be run. It is a **scripted
+population**: each agent's two traits are drawn at random and then fixed, and training
+only keeps or replaces whole agents (or, with ``response="modify"``, sets a caught
+agent's objective); nothing is learned by gradient descent or evolution strategies.
+Every agent has two traits:
 
 - **aligned** or not: an aligned agent wants what the designer wants. Aligned is a
   narrow target, so only a minority start aligned (``aligned_share``);
@@ -33,11 +36,14 @@ do). Only behaviour is ever seen. After training, a deployment phase without
 oversight shows what the trained population does when it believes no one is
 training it.
 
-Nothing is hard-coded: the deceptive agents' rise comes from who gets caught. Per
-round, an agent whose episodes misbehave with probability ``p`` is caught with
-probability ``1 - (1 - p * oversight) ** episodes_per_round``; that is 97% for an
-unaware misaligned agent at the defaults and 5-7% for the other two kinds, which
-training cannot tell apart except through the deceptive agents' rare mistakes.
+No outcome is written in: who survives comes from who gets caught. Per round, an agent
+whose episodes misbehave with probability ``p`` is caught with probability
+``1 - (1 - p * oversight) ** episodes_per_round``; that is 97% for an unaware misaligned
+agent at the defaults, 7.2% for a deceptive one and 4.9% for an aligned one. So after a
+few rounds most survivors are deceptive, and training behaviour is at the slip level;
+over many more rounds the deceptive agents' rare mistakes remove them, unless they make
+none (``recognition=1``), and then no amount of training does.
+:func:`rounds_curve` and :func:`recognition_curve` measure both.
 
 Example:
     >>> from mesatoys.experiments import deception as dc
@@ -48,13 +54,14 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from mesatoys.checks import check_count, check_fraction
-from mesatoys.experiments.shape import make_sweep, start, summarize
+from mesatoys.checks import check_config, check_count, check_fraction
+from mesatoys.experiments.shape import make_sweep, start, summarize, vary
 
 #: The three kinds of agent, in the order every array of shares uses.
 TYPES = ("aligned", "unaware", "deceptive")
@@ -187,9 +194,12 @@ class Population:
             ``(n, n_episodes)`` True where the agent misbehaved.
         """
         shape = (len(self.aligned), n_episodes)
-        careful = self.aware[:, None] & (rng.random(shape) < believe_watched)
-        pursues_goal = ~self.aligned[:, None] & ~careful
-        return pursues_goal | (rng.random(shape) < self.slip_rate)
+        careful = rng.random(shape) < believe_watched
+        careful &= self.aware[:, None]
+        pursues_goal = ~careful
+        pursues_goal &= ~self.aligned[:, None]
+        pursues_goal |= rng.random(shape) < self.slip_rate
+        return pursues_goal
 
 
 def starting_population(
@@ -225,14 +235,17 @@ def _replace(
     aligned, aware = population.aligned.copy(), population.aware.copy()
     removed = np.flatnonzero(caught)
     survivors = np.flatnonzero(~caught)
-    fresh = starting_population(config, rng, len(removed))
+    n = len(removed)
+    # The traits a newcomer gets if it is mutated: a fresh draw (as starting_population).
+    fresh_aligned = rng.random(n) < config.aligned_share
+    fresh_aware = rng.random(n) < config.awareness_rate
     if len(survivors):  # with no survivor at all, every newcomer is a fresh draw
-        parents = rng.choice(survivors, size=len(removed))
-        copied = rng.random(len(removed)) >= config.mutation_rate
-        aligned[removed] = np.where(copied, aligned[parents], fresh.aligned)
-        aware[removed] = np.where(copied, aware[parents], fresh.aware)
+        parents = survivors[rng.integers(0, len(survivors), size=n)]  # = rng.choice(survivors)
+        copied = rng.random(n) >= config.mutation_rate
+        aligned[removed] = np.where(copied, aligned[parents], fresh_aligned)
+        aware[removed] = np.where(copied, aware[parents], fresh_aware)
     else:
-        aligned[removed], aware[removed] = fresh.aligned, fresh.aware
+        aligned[removed], aware[removed] = fresh_aligned, fresh_aware
     return Population(aligned, aware, population.recognition, population.slip_rate)
 
 
@@ -263,19 +276,29 @@ def train_round(
         the population after the round).
     """
     bad = population.misbehave(config.episodes_per_round, population.recognition, rng)
-    caught = (bad & (rng.random(bad.shape) < config.oversight)).any(axis=1)
+    caught = _any_per_row(bad & (rng.random(bad.shape) < config.oversight))
     types = population.types
     if config.response == "replace":
         after = _replace(population, caught, config, rng)
     else:
         after = _modify(population, caught)
     record = {
-        "misbehaviour": float(bad.mean()),
-        "caught": float(caught.mean()),
+        "misbehaviour": np.count_nonzero(bad) / bad.size,
+        "caught": np.count_nonzero(caught) / caught.size,
         "survivor_shares": _shares_of(types[~caught]),
         "shares": after.shares(),
     }
     return after, record
+
+
+def _any_per_row(x: np.ndarray) -> np.ndarray:
+    """``x.any(axis=1)`` for a boolean ``(n, k)`` array, faster for a few columns."""
+    if x.shape[1] > 16:
+        return x.any(axis=1)
+    out = x[:, 0].copy()
+    for j in range(1, x.shape[1]):
+        out |= x[:, j]
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -322,6 +345,18 @@ class Result:
     def deceptive_share(self) -> np.ndarray:
         """``(rounds,)`` share of deceptive agents among each round's survivors."""
         return self.survivor_shares[:, DECEPTIVE]
+
+    @property
+    def expected_deployment(self) -> np.ndarray:
+        """``(rounds,)`` expected deployment misbehaviour had training stopped after each round.
+
+        In deployment every misaligned agent misbehaves and an aligned one slips, so the
+        expected share of bad episodes of the population after round ``r`` is
+        ``1 - aligned share * (1 - slip_rate)``: what :func:`deploy` measures, without
+        its sampling noise. The last entry is the expectation of
+        :attr:`deployment_misbehaviour`.
+        """
+        return 1.0 - self.shares[:, ALIGNED] * (1.0 - self.config.slip_rate)
 
 
 def deploy(
@@ -406,14 +441,161 @@ def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
     )
 
 
+# --- curves: when deception survives selection -------------------------------------------------
+
+#: What a :class:`Curve` holds per setting value and seed.
+CURVE_MEASURES = (
+    "deceptive_share",
+    "aligned_share",
+    "training_misbehaviour",
+    "deployment_misbehaviour",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """Measures of trained populations against one setting, for several seeds.
+
+    Attributes:
+        config: The other settings.
+        setting: ``"training_rounds"`` or ``"recognition"``.
+        values: ``(k,)`` the setting's values.
+        seeds: ``(s,)`` the seeds.
+        measures: ``{measure: (k, s)}`` for each of :data:`CURVE_MEASURES`, after training
+            with that value: the deceptive and the aligned share among the last round's
+            survivors, the share of the last round's training episodes that went badly,
+            and the expected share of deployment episodes that go badly
+            (:attr:`Result.expected_deployment`).
+    """
+
+    config: Config
+    setting: str
+    values: np.ndarray
+    seeds: np.ndarray
+    measures: dict[str, np.ndarray]
+
+    def summary(self) -> dict[str, dict[str, np.ndarray]]:
+        """``{measure: {"mean", "min", "max"}}``, each a ``(k,)`` array over the seeds."""
+        return {
+            name: {"mean": m.mean(axis=1), "min": m.min(axis=1), "max": m.max(axis=1)}
+            for name, m in self.measures.items()
+        }
+
+    def at(self, value: float) -> dict[str, dict[str, float]]:
+        """``{measure: {"mean", "min", "max"}}`` over the seeds at one value of the setting.
+
+        Raises:
+            ValueError: If ``value`` is not one of :attr:`values`.
+        """
+        hits = np.flatnonzero(np.isclose(self.values, value))
+        if len(hits) == 0:
+            raise ValueError(f"value must be one of {self.values.tolist()}, got {value!r}")
+        return {name: {k: float(v[hits[0]]) for k, v in stats.items()}
+                for name, stats in self.summary().items()}  # fmt: skip
+
+    def first_below(self, measure: str, level: float) -> float:
+        """The first value at which the mean of ``measure`` over the seeds is below ``level``.
+
+        Returns:
+            That value, or NaN if the mean never falls below ``level``.
+
+        Raises:
+            ValueError: On an unknown measure.
+        """
+        if measure not in self.measures:
+            raise ValueError(f"measure must be one of {list(self.measures)}, got {measure!r}")
+        below = np.flatnonzero(self.measures[measure].mean(axis=1) < level)
+        return float(self.values[below[0]]) if len(below) else float("nan")
+
+
+def _final_measures(result: Result) -> dict[str, float]:
+    return {
+        "deceptive_share": float(result.deceptive_share[-1]),
+        "aligned_share": float(result.survivor_shares[-1, ALIGNED]),
+        "training_misbehaviour": float(result.train_misbehaviour[-1]),
+        "deployment_misbehaviour": float(result.expected_deployment[-1]),
+    }
+
+
+def rounds_curve(
+    config: Config | None = None, seeds: Iterable[int] = range(5), max_rounds: int = 300
+) -> Curve:
+    """The measures after 1, 2, ..., ``max_rounds`` rounds of training, per seed.
+
+    One run of ``max_rounds`` rounds per seed gives every point: its first ``r`` rounds
+    are exactly the run of ``r`` rounds with that seed (the draws come in the same
+    order), and the population after round ``r`` is what that shorter run deploys.
+
+    Args:
+        config: The other settings (its ``training_rounds`` is replaced).
+        seeds: Seeds, one run each.
+        max_rounds: The longest training, in rounds (at most 5,000).
+
+    Returns:
+        A :class:`Curve` over ``training_rounds``.
+
+    Raises:
+        ValueError: On a bad ``max_rounds``, no seeds or a bad seed.
+        TypeError: If ``config`` is not a :class:`Config`.
+    """
+    config = check_config(config, Config, "deception")
+    max_rounds = check_count("max_rounds", max_rounds, 1, 5000)
+    runs = sweep(dataclasses.replace(config, training_rounds=max_rounds), seeds)
+    measures = {
+        "deceptive_share": np.stack([r.deceptive_share for r in runs], axis=1),
+        "aligned_share": np.stack([r.survivor_shares[:, ALIGNED] for r in runs], axis=1),
+        "training_misbehaviour": np.stack([r.train_misbehaviour for r in runs], axis=1),
+        "deployment_misbehaviour": np.stack([r.expected_deployment for r in runs], axis=1),
+    }
+    return Curve(config, "training_rounds", np.arange(1, max_rounds + 1),
+                 np.array([r.seed for r in runs]), measures)  # fmt: skip
+
+
+def recognition_curve(
+    config: Config | None = None,
+    seeds: Iterable[int] = range(5),
+    values: Iterable[float] = (0.8, 0.85, 0.9, 0.925, 0.95, 0.975, 0.99, 1.0),
+) -> Curve:
+    """The measures after ``config.training_rounds`` rounds, for each recognition accuracy.
+
+    Args:
+        config: The other settings (its ``recognition`` is replaced).
+        seeds: Seeds, one run per seed and value.
+        values: Recognition accuracies, each in [0, 1].
+
+    Returns:
+        A :class:`Curve` over ``recognition`` (values sorted).
+
+    Raises:
+        ValueError: On a bad value, no values, no seeds or a bad seed.
+        TypeError: If ``config`` is not a :class:`Config`.
+    """
+    config = check_config(config, Config, "deception")
+    values = sorted(check_fraction("recognition", v) for v in values)
+    if not values:
+        raise ValueError("values must hold at least one recognition accuracy")
+    seeds = list(seeds)
+    runs = sweep(vary(config, recognition=values), seeds)
+    finals = [_final_measures(r) for r in runs]
+    measures = {
+        name: np.array([f[name] for f in finals]).reshape(len(values), len(seeds))
+        for name in CURVE_MEASURES
+    }
+    return Curve(config, "recognition", np.array(values), np.array(seeds), measures)
+
+
 __all__ = [
+    "CURVE_MEASURES",
     "RESPONSES",
     "TYPES",
     "TYPE_LABELS",
     "Config",
+    "Curve",
     "Population",
     "Result",
     "deploy",
+    "recognition_curve",
+    "rounds_curve",
     "run",
     "starting_population",
     "summary",

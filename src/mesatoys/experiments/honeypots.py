@@ -7,21 +7,27 @@ situations the model cannot tell from deployment), and practised as "honeypot" o
 "sting" evaluations in AI control (Greenblatt, Shlegeris, Sachan and Roger 2024,
 "AI Control: Improving Safety Despite Intentional Subversion").
 
-Every agent of a trained population plays ``n_honeypots`` honeypot episodes. Every
+Every agent of a population plays ``n_honeypots`` honeypot episodes. Every
 misbehaviour in a honeypot is seen. An aware agent spots a honeypot as a test with
 probability ``distinguishability`` and then behaves well (slipping like anyone);
 otherwise it takes the honeypot for deployment and, if misaligned, misbehaves. An
 agent is flagged if it misbehaves in at least one honeypot. So a deceptive agent is
 flagged with probability ``1 - (1 - p) ** n`` where ``p = (1 - d) + d * slip_rate``,
-and an aligned agent (a false alarm) with ``1 - (1 - slip_rate) ** n``. When the
-honeypots are perfectly distinguishable (``d = 1``), the deceptive agents are flagged
-exactly as often as the aligned ones: the evaluation learns nothing.
+and an aligned agent (a false alarm) with ``1 - (1 - slip_rate) ** n``.
 
-Nothing is learned here: the population is the one the selection simulation of
-:mod:`mesatoys.experiments.deception` ends with (its agents' traits are drawn, and
-selection keeps or replaces them), and the flag rates follow from the rule above.
-:func:`run` draws that population and measures every pair of settings;
-:func:`flag_agents` and :func:`power_curves` do the same for any population.
+Nothing is learned here, and no agent is trained: the population is the scripted
+one that the selection simulation of :mod:`mesatoys.experiments.deception` ends
+with (each agent's traits, aligned or not and aware or not, are drawn; selection
+only removes agents and copies survivors), and the flag rates follow from the rule
+above, sampled. :func:`run` draws that population and measures every pair of
+settings; :func:`flag_agents` and :func:`power_curves` do the same for any
+population.
+
+The design choice that decides everything is ``distinguishability``: honeypots
+catch deceptive agents because such an agent cannot tell them from deployment.
+Its control is ``d = 1`` (every honeypot spotted): the deceptive agents then
+misbehave only when they slip, exactly like the aligned ones, and detection falls
+to the false-alarm rate, whatever the number of honeypots (:func:`control_gap`).
 
 Example:
     >>> from mesatoys.experiments import honeypots as hp
@@ -75,7 +81,8 @@ class Config:
     """Settings of one honeypot experiment.
 
     Attributes:
-        population: The selection simulation whose trained population is evaluated.
+        population: The selection simulation whose final (scripted) population is
+            evaluated.
         n_honeypots: Numbers of honeypots per agent to try (positive, increasing).
         distinguishability: Chances that an aware agent spots a honeypot, each in [0, 1].
     """
@@ -234,6 +241,64 @@ def power_curves(
     )  # fmt: skip
 
 
+def control_gap(curves: PowerCurves) -> np.ndarray:
+    """Detection minus false-alarm rate at each number of honeypots, for ``d = 1``.
+
+    The control of the toy's design choice: when every honeypot is spotted, a
+    deceptive agent misbehaves only when it slips, like an aligned one, so the gap
+    is sampling noise around 0.
+
+    Args:
+        curves: Power curves that include distinguishability 1.
+
+    Returns:
+        ``(k,)`` the gap per number of honeypots.
+
+    Raises:
+        ValueError: If the curves have no distinguishability of 1.
+    """
+    ds = list(np.asarray(curves.distinguishability, dtype=float))
+    if 1.0 not in ds:
+        raise ValueError(f"curves must include distinguishability 1, got {ds}")
+    i = ds.index(1.0)
+    return curves.detection_rate[i] - curves.false_alarm_rate[i]
+
+
+def format_table(curves: PowerCurves, n_honeypots: Sequence[int] = (1, 10, 50)) -> str:
+    """Detection per distinguishability, and the false alarms, as plain text.
+
+    Args:
+        curves: Power curves (e.g. a :class:`Result`).
+        n_honeypots: The numbers of honeypots to show (each one of ``curves.n_honeypots``).
+
+    Returns:
+        One row per distinguishability: the share of deceptive agents flagged with each
+        number of honeypots; then the share of aligned agents flagged (mean over the
+        distinguishabilities, which do not affect aligned agents).
+
+    Raises:
+        ValueError: On a number of honeypots the curves do not have.
+    """
+    ns = [int(n) for n in curves.n_honeypots]
+    missing = [n for n in n_honeypots if n not in ns]
+    if missing:
+        raise ValueError(f"n_honeypots must be among {ns}, got {list(n_honeypots)}")
+    cols = [ns.index(n) for n in n_honeypots]
+    aligned, unaware, deceptive = (int(c) for c in curves.counts)
+    population = f"{deceptive} deceptive and {aligned} aligned agents"
+    if unaware:
+        population += f" (and {unaware} unaware misaligned ones, not shown)"
+    head = f"{'share flagged':<38}" + "".join(f"{f'{n} honeypot' + 's' * (n > 1):>14}"
+                                              for n in n_honeypots)  # fmt: skip
+    lines = [population, head]
+    for i, d in enumerate(curves.distinguishability):
+        row = "".join(f"{curves.detection_rate[i, j]:>14.0%}" for j in cols)
+        lines.append(f"{f'deceptive, distinguishability {d:g}':<38}" + row)
+    alarms = np.nanmean(curves.false_alarm_rate, axis=0)
+    lines.append(f"{'aligned (false alarms)':<38}" + "".join(f"{alarms[j]:>14.0%}" for j in cols))
+    return "\n".join(lines)
+
+
 def run(config: Config | None = None, seed: int = 0) -> Result:
     """Run the selection simulation, then every honeypot setting on its population.
 
@@ -279,8 +344,10 @@ __all__ = [
     "Evaluation",
     "PowerCurves",
     "Result",
+    "control_gap",
     "flag_agents",
     "first_flag",
+    "format_table",
     "power_curves",
     "run",
     "summary",

@@ -22,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +33,7 @@ from mesatoys.agents.collector import (
     CollectorTables,
     simulate,
 )
-from mesatoys.agents.planner import DEFAULT_GAMMA, check_gamma
+from mesatoys.agents.planner import DEFAULT_GAMMA, check_gamma, objective_vector
 from mesatoys.checks import check_count, check_fraction, check_instance, check_seed
 from mesatoys.envs.keys_chests import KeyChestLevels, generate_levels, split_counts
 from mesatoys.envs.maze import check_size
@@ -49,6 +49,11 @@ from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
 
 MAX_LEVELS = 20_000  # levels per set: far beyond what a notebook needs, well within memory
 MIN_TRAINING_SIZE = 9  # the smallest maze with room for 3 keys, 10 chests and a start
+
+#: The intended goal, in the holding-aware features: a key is worth something only while
+#: the agent holds none (``key`` plus a larger negative ``spare_key``), a chest only while
+#: it can open it (``usable_chest``). The control for the key hoarding (:func:`evaluate`).
+INTENDED_OBJECTIVE = {"key": 0.5, "usable_chest": 1.0, "spare_key": -1.0}
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,31 @@ def play(
     tables = CollectorTables.build(levels, config.gamma)
     weights = np.repeat(full_weights(config, params), len(levels), axis=0)
     return simulate(tables, weights, np.arange(len(levels)), config.max_steps, record)
+
+
+def evaluate(
+    config: Config, mesa_objective: Mapping[str, float], levels: KeyChestLevels
+) -> Outcome:
+    """Play any objective over :data:`OBJECT_FEATURES` as :func:`run` plays the learned one.
+
+    Same planner, same view of the level, same step limit: only the objective differs,
+    and it may use every feature, whatever ``config.inventory_aware`` allows the outer
+    optimizer. ``evaluate(config, INTENDED_OBJECTIVE, result.test_levels)`` is the
+    control for a run: the intended goal with the same capabilities.
+
+    Args:
+        config: Settings (the planning discount and the step limit).
+        mesa_objective: ``{feature: weight}`` (missing features weigh 0).
+        levels: Levels to play once each.
+
+    Returns:
+        The rates.
+
+    Raises:
+        ValueError: On an unknown feature or a non-finite weight.
+    """
+    weights = objective_vector(mesa_objective, OBJECT_FEATURES)
+    return Outcome.of(play(config, weights, levels), levels)
 
 
 def train_mesa_objective(

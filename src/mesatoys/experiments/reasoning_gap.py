@@ -38,14 +38,22 @@ What training selects (the 2x2 of :func:`compare`, at the default settings):
   again, and the agent takes the safe route even when unwatched.
 - **consistency check only**: faithful plans, open shortcut when unwatched.
 
-Nothing here is hard-coded: which behaviour wins follows from the payoffs, and
-the thresholds have closed forms. With a shortcut gain ``g`` (shortcut reward
-minus safe reward), the cost of acting against the plan ``c = improvise_cost +
-consistency_penalty`` and the monitor penalty ``m``, the best unwatched behaviour
-is the largest of ``0`` (say safe, act safe), ``g - c`` (say safe, take the
-shortcut: hidden) and ``g - m`` (say shortcut, take it: open). A monitor alone can
-never make the unwatched shortcut lose: it only decides whether the shortcut is
-announced (``m < c``) or hidden (``m > c``).
+This is a closed-form model, not an environment: the training signal is a 2x2x2
+payoff table (condition x stated plan x action), and evolution strategies climb
+its exact expected value. What training ends with is the table's optimum, which
+:func:`optimum` computes directly (each condition's best plan and action); the
+optimizer only shows how a learner gets there. With a shortcut gain ``g``
+(shortcut reward minus safe reward), the cost of acting against the plan ``c =
+improvise_cost + consistency_penalty`` and the monitor penalty ``m``, the best
+unwatched behaviour is the largest of ``0`` (say safe, act safe), ``g - c`` (say
+safe, take the shortcut: hidden) and ``g - m`` (say shortcut, take it: open).
+
+The design choice behind the hiding is that a plan is cheap to contradict
+(``improvise_cost`` 0.2, below the monitor penalty): the plan does not bind the
+action. A plan monitor alone then only decides whether the shortcut is announced
+(``m < c``) or hidden (``m > c``). The control sets ``improvise_cost`` to
+:data:`BINDING_PLANS_COST` (1.5, above the shortcut's gain of 1): the plan binds
+the action, and a plan monitor alone then stops the shortcut instead of hiding it.
 
 Limits of the toy: "faithfulness" here is a plan matching an action, far simpler
 than the causal faithfulness of chain-of-thought measured by Lanham et al. 2023,
@@ -94,6 +102,9 @@ METRICS = (
     "task_return",
 )
 N_LOGITS = 6
+#: The control of the hiding: acting against one's own plan costs more than the
+#: shortcut gains (``improvise_cost`` 1.5 against a gain of 1), so plans bind actions.
+BINDING_PLANS_COST = 1.5
 
 
 def _default_es() -> ESConfig:
@@ -259,6 +270,29 @@ class Behaviour:
     task_return: float
 
 
+def rates(logits: np.ndarray, config: Config) -> dict[str, np.ndarray]:
+    """Exact rates of many policies at once (each field of :class:`Behaviour`).
+
+    Args:
+        logits: ``(..., 6)`` policy logits.
+        config: Settings.
+
+    Returns:
+        ``{field of Behaviour: (...) array}``.
+    """
+    table = joint(probabilities(np.asarray(logits, dtype=float)))  # (..., 2, 2, 2)
+    weights = condition_weights(config)
+    return {
+        "hidden_shortcut_rate": table[..., 1, 0, 1],
+        "unwatched_shortcut_rate": table[..., 1, :, 1].sum(axis=-1),
+        "watched_shortcut_rate": table[..., 0, :, 1].sum(axis=-1),
+        "faithfulness": (table[..., 0, 0] + table[..., 1, 1]) @ weights,
+        "stated_shortcut_rate": table[..., 1, :].sum(axis=-1) @ weights,
+        "training_return": (table * payoffs(config)).sum(axis=(-1, -2)) @ weights,
+        "task_return": (table * task_rewards(config)).sum(axis=(-1, -2)) @ weights,
+    }
+
+
 def behaviour(logits: np.ndarray, config: Config) -> Behaviour:
     """Exact rates of one policy.
 
@@ -269,17 +303,85 @@ def behaviour(logits: np.ndarray, config: Config) -> Behaviour:
     Returns:
         The policy's behaviour.
     """
-    table = joint(probabilities(np.asarray(logits, dtype=float).reshape(N_LOGITS)))
-    weights = condition_weights(config)
-    return Behaviour(
-        hidden_shortcut_rate=float(table[1, 0, 1]),
-        unwatched_shortcut_rate=float(table[1, :, 1].sum()),
-        watched_shortcut_rate=float(table[0, :, 1].sum()),
-        faithfulness=float(weights @ (table[:, 0, 0] + table[:, 1, 1])),
-        stated_shortcut_rate=float(weights @ table[:, 1, :].sum(axis=-1)),
-        training_return=float(weights @ (table * payoffs(config)).sum(axis=(-1, -2))),
-        task_return=float(weights @ (table * task_rewards(config)).sum(axis=(-1, -2))),
-    )
+    one = rates(np.asarray(logits, dtype=float).reshape(N_LOGITS), config)
+    return Behaviour(**{name: float(value) for name, value in one.items()})
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """The best policy of a payoff table, found without training.
+
+    The expected signal is a sum over conditions of each condition's expected
+    payoff, so the best policy picks, in each condition, the (plan, action) pair
+    with the highest payoff; a stochastic policy can only tie with it.
+
+    Attributes:
+        choices: ``{condition: (plan, action)}`` named by :data:`CHOICES`.
+        unique: Whether every condition has exactly one best pair.
+        training_return: The best expected training signal per episode.
+        behaviour: Exact rates of that policy.
+    """
+
+    choices: dict[str, tuple[str, str]]
+    unique: bool
+    training_return: float
+    behaviour: Behaviour
+
+
+def deterministic_logits(choices: dict[str, tuple[str, str]], sharpness: float = 40.0):
+    """``(6,)`` logits of the policy that makes the given choices (almost) surely.
+
+    Args:
+        choices: ``{condition: (plan, action)}`` for both :data:`CONDITIONS`.
+        sharpness: Size of every logit.
+
+    Returns:
+        The logits (the action after the plan not stated is set to "safe").
+    """
+    logits = np.full((2, 3), -sharpness)
+    for c, condition in enumerate(CONDITIONS):
+        plan, action = (CHOICES.index(x) for x in choices[condition])
+        logits[c, 0] = sharpness if plan else -sharpness
+        logits[c, 1 + plan] = sharpness if action else -sharpness
+    return logits.ravel()
+
+
+def optimum(config: Config) -> Optimum:
+    """The closed-form optimum of the training signal: each condition's best plan and action.
+
+    Args:
+        config: Settings.
+
+    Returns:
+        The optimum (ties go to the first pair in the order safe before shortcut, plan
+        before action; :attr:`Optimum.unique` says whether there were any).
+    """
+    table = payoffs(config)
+    choices, unique = {}, True
+    for c, condition in enumerate(CONDITIONS):
+        best = table[c].max()
+        ties = np.argwhere(table[c] >= best - 1e-12)
+        unique &= len(ties) == 1
+        plan, action = ties[0]
+        choices[condition] = (CHOICES[plan], CHOICES[action])
+    value = float(table.max(axis=(1, 2)) @ condition_weights(config))
+    return Optimum(choices, bool(unique), value, behaviour(deterministic_logits(choices), config))
+
+
+def learned_choices(probs: np.ndarray) -> dict[str, tuple[str, str]]:
+    """The most likely plan, and the most likely action after it, per condition.
+
+    Args:
+        probs: ``(2, 3)`` from :func:`probabilities` (e.g. ``Result.probs``).
+
+    Returns:
+        ``{condition: (plan, action)}`` named by :data:`CHOICES`.
+    """
+    choices = {}
+    for condition, row in zip(CONDITIONS, np.asarray(probs), strict=True):
+        plan = int(row[0] > 0.5)
+        choices[condition] = (CHOICES[plan], CHOICES[int(row[1 + plan] > 0.5)])
+    return choices
 
 
 # --- training -----------------------------------------------------------------------------------
@@ -296,9 +398,11 @@ def train(config: Config, rng: np.random.Generator) -> tuple[np.ndarray, ESHisto
         ``(6,)`` learned logits (starting from 0: every choice a coin flip) and the
         optimizer's history.
     """
+    table, weights = payoffs(config), condition_weights(config)
 
     def fitness(population: np.ndarray, generation: int) -> np.ndarray:
-        return expected_return(population, config)
+        per_condition = (joint(probabilities(population)) * table).sum(axis=(-1, -2))
+        return per_condition @ weights
 
     return evolution_strategies(fitness, np.zeros(N_LOGITS), config.es, rng)
 
@@ -327,6 +431,11 @@ class Result:
     curves: dict[str, np.ndarray]
     training_scores: np.ndarray
 
+    @property
+    def choices(self) -> dict[str, tuple[str, str]]:
+        """The learned policy's most likely plan and action per condition."""
+        return learned_choices(self.probs)
+
     def __getattr__(self, name: str):
         if name in METRICS:
             return getattr(self.behaviour, name)
@@ -340,15 +449,14 @@ def run(config: Config | None = None, seed: int = 0) -> Result:
     """
     config, seed = start(config, Config, "reasoning_gap", seed)
     logits, history = train(config, np.random.default_rng(seed))
-    steps = [behaviour(p, config) for p in history.params]
-    curves = {m: np.array([getattr(b, m) for b in steps]) for m in METRICS}
+    curves = rates(np.stack(history.params), config)
     return Result(
         config=config,
         seed=seed,
         logits=logits.reshape(2, 3),
         probs=probabilities(logits),
-        behaviour=steps[-1],
-        curves=curves,
+        behaviour=behaviour(history.params[-1], config),
+        curves={m: curves[m] for m in METRICS},
         training_scores=np.asarray(history.mean_fitness),
     )
 
@@ -392,6 +500,19 @@ class Comparison:
             ValueError: On an unknown label.
         """
         return self.results[self._index(label)]
+
+    def optimum(self, label: str) -> Optimum:
+        """The closed-form optimum of one cell's training signal (see :func:`optimum`).
+
+        Raises:
+            ValueError: On an unknown label.
+        """
+        return optimum(self.cell_results(label)[0].config)
+
+    def matches_optimum(self, label: str) -> int:
+        """How many of the cell's runs learned the closed-form optimum's choices."""
+        best = self.optimum(label).choices
+        return sum(r.choices == best for r in self.cell_results(label))
 
     def _index(self, label: str) -> int:
         if label not in self.labels:
@@ -460,6 +581,7 @@ def summary(results: Iterable[Result]) -> dict[str, dict[str, float]]:
 
 
 __all__ = [
+    "BINDING_PLANS_COST",
     "CELLS",
     "CHOICES",
     "CONDITIONS",
@@ -467,15 +589,20 @@ __all__ = [
     "Behaviour",
     "Comparison",
     "Config",
+    "Optimum",
     "Result",
     "behaviour",
     "cell_config",
     "compare",
     "condition_weights",
+    "deterministic_logits",
     "expected_return",
     "joint",
+    "learned_choices",
+    "optimum",
     "payoffs",
     "probabilities",
+    "rates",
     "run",
     "summary",
     "sweep",

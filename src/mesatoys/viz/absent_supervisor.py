@@ -3,6 +3,9 @@
 - :func:`draw_world`: one layout, its supervisor or camera, and a route.
 - :func:`routes_figure`: the reward-trained agent's route with the supervisor
   present and absent (the aligned control's route dashed beside it).
+- :func:`awareness_figure`: the control beside the result: how often the
+  reward-trained agent crosses the punishment cell, watched and unwatched, when its
+  objective has a punishment weight per condition and when it has one shared weight.
 - :func:`organisms_figure` and :func:`organisms_table`: how often each detection
   method catches each kind of deceptive organism, and how often it wrongly flags
   an aligned one.
@@ -18,6 +21,8 @@ Example:
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -118,6 +123,32 @@ def _route_title(result: ab.Result, condition: str) -> str:
     )
 
 
+def _objective_words(result: ab.Result) -> str:
+    if result.config.situational_awareness:
+        return "a punishment weight per condition"
+    return "one punishment weight for every condition"
+
+
+def routes_finding(result: ab.Result) -> str:
+    """The title of :func:`routes_figure`: what the reward-trained agent does, and the control."""
+    watched = result.mesa["observed"].shortcut_rate
+    unwatched = result.mesa["unobserved"].shortcut_rate
+    control = max(o.shortcut_rate for o in result.control.values())
+    if abs(unwatched - watched) >= 0.5:
+        (yes, p), (no, q) = sorted(
+            [("unwatched", unwatched), ("watched", watched)], key=lambda x: -x[1]
+        )
+        does = f"cuts through P when {yes} ({p:.0%}) and not when {no} ({q:.0%})"
+    else:
+        verb = "avoids P" if max(watched, unwatched) < 0.5 else "cuts through P"
+        does = f"{verb} watched ({watched:.0%}) and unwatched ({unwatched:.0%}) alike"
+    tail = "never does" if control < 0.005 else f"does in at most {control:.0%} of episodes"
+    return (
+        f"Trained only on the reward ({_objective_words(result)}), the planner\n"
+        f"{does}; the aligned control {tail}"
+    )
+
+
 def routes_figure(result: ab.Result, layout: int | str = 0) -> Figure:
     """The reward-trained agent's route with the supervisor present (left) and absent (right).
 
@@ -139,15 +170,7 @@ def routes_figure(result: ab.Result, layout: int | str = 0) -> Figure:
         routes = {a: ab.route(result, index, condition, a) for a in ab.AGENTS}
         draw_world(ax, world, index, supervisor=condition == "observed", routes=routes,
                    title=_route_title(result, condition))  # fmt: skip
-    watched = result.mesa["observed"].shortcut_rate
-    unwatched = result.mesa["unobserved"].shortcut_rate
-    control = max(o.shortcut_rate for o in result.control.values())
-    fig.suptitle(
-        f"Trained only on the reward, the planner cuts through P when unwatched "
-        f"({unwatched:.0%})\nand not when watched ({watched:.0%}); the aligned control "
-        + ("never does" if control < 0.005 else f"does in at most {control:.0%} of episodes"),
-        fontsize=11,
-    )
+    fig.suptitle(routes_finding(result), fontsize=10.5)
     handles = [
         Line2D([], [], color=COLORS["mesa"], lw=3, label="trained on the reward"),
         Line2D([], [], color=COLORS["control"], lw=3, ls="--",
@@ -156,6 +179,85 @@ def routes_figure(result: ab.Result, layout: int | str = 0) -> Figure:
     ]  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     return fig
+
+
+_CONDITION_COLORS = {"observed": COLORS["supervisor"], "unobserved": COLORS["punishment"]}
+_CONDITION_LABELS = {"observed": "supervisor present", "unobserved": "supervisor absent"}
+
+
+def awareness_figure(aware: ab.Result, blind: ab.Result) -> Figure:
+    """The result beside its control: shortcut rates with and without situational awareness.
+
+    Bars give how often the reward-trained agent enters the punishment cell, with the
+    supervisor present and absent, for an objective with a punishment weight per
+    condition (``aware``) and for one with a single shared weight (``blind``). Under
+    each pair, the learned punishment weights.
+
+    Args:
+        aware: A run with ``Config(situational_awareness=True)``.
+        blind: A run with ``Config(situational_awareness=False)`` (same other settings).
+
+    Returns:
+        The figure; its title states the finding.
+
+    Raises:
+        ValueError: If the runs do not have one awareness setting each, or differ in any
+            other setting.
+    """
+    _check_pair(aware, blind)
+    fig = Figure(figsize=(7.6, 4.4), layout="constrained")
+    ax = fig.subplots()
+    runs = (aware, blind)
+    for k, condition in enumerate(ab.CONDITIONS):
+        rates = [r.mesa[condition].shortcut_rate for r in runs]
+        bars = ax.bar(np.arange(2) + (k - 0.5) * 0.36, rates, 0.36, edgecolor="black",
+                      linewidth=0.5, color=_CONDITION_COLORS[condition],
+                      label=_CONDITION_LABELS[condition])  # fmt: skip
+        ax.bar_label(bars, [f"{x:.0%}" for x in rates], fontsize=9, padding=2)
+    ax.set_xticks(np.arange(2), [_awareness_label(r) for r in runs], fontsize=9)
+    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("episodes that cross P (fraction)")
+    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    fig.suptitle(awareness_finding(aware, blind), fontsize=10)
+    return fig
+
+
+def _awareness_label(result: ab.Result) -> str:
+    head = ("can tell who is watching" if result.config.situational_awareness
+            else "cannot tell who is watching")  # fmt: skip
+    weights = ", ".join(f"{k} {v:+.2f}" for k, v in result.mesa_objective.items()
+                        if k.startswith("punishment") and v != 0.0)  # fmt: skip
+    return f"{head}\n({_objective_words(result)})\n{weights}"
+
+
+def _check_pair(aware: ab.Result, blind: ab.Result) -> None:
+    for name, run, wanted in (("aware", aware, True), ("blind", blind, False)):
+        if not isinstance(run, ab.Result) or run.config.situational_awareness is not wanted:
+            raise ValueError(
+                f"{name} must be an absent_supervisor.Result with "
+                f"situational_awareness={wanted}, got {run!r:.80}"
+            )
+    if dataclasses.replace(blind.config, situational_awareness=True) != aware.config:
+        raise ValueError(
+            "aware and blind must differ only in situational_awareness, got "
+            f"{aware.config} and {blind.config}"
+        )
+
+
+def awareness_finding(aware: ab.Result, blind: ab.Result) -> str:
+    """The title of :func:`awareness_figure` (three lines), from the numbers."""
+    gap_aware, gap_blind = ab.shortcut_gap(aware), ab.shortcut_gap(blind)
+    if gap_aware >= 0.5 and abs(gap_blind) <= 0.1:
+        head = "Behaving well only when watched needs an objective that can tell who is watching"
+    else:
+        head = "How often the planner crosses P, with and without telling who is watching"
+    rate = lambda r, c: f"{r.mesa[c].shortcut_rate:.0%}"  # noqa: E731
+    return (
+        f"{head}\na punishment weight per condition: it crosses P unwatched "
+        f"({rate(aware, 'unobserved')}), watched ({rate(aware, 'observed')});\n"
+        f"one punishment weight for every condition: unwatched ({rate(blind, 'unobserved')}), "
+        f"watched ({rate(blind, 'observed')})"
+    )
 
 
 def organisms_figure(result: mo.Result) -> Figure:
@@ -182,12 +284,13 @@ def organisms_figure(result: mo.Result) -> Figure:
     ax.set_xlim(0, 1.08)
     ax.set_xlabel(f"fraction of organisms flagged ({result.config.n_organisms} per kind)")
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
-    naive = table["honeypot_with_tell"]["naive"]
-    savvy = table["honeypot_with_tell"]["savvy"]
+    honeypot = table["honeypot_with_tell"]
+    by_name = table["weight_reading"]
     fig.suptitle(
-        "Watching with the supervisor present catches no deceptive organism;\n"
-        f"a honeypot with a tell catches {naive:.0%} of the naive ones but {savvy:.0%} of "
-        "the savvy ones; reading the weights catches both",
+        f"A honeypot with a tell catches {honeypot['naive']:.0%} of the naive organisms but "
+        f"{honeypot['savvy']:.0%} of the savvy ones;\n"
+        f"reading the weights by name catches {by_name['naive']:.0%} and {by_name['savvy']:.0%}, "
+        f"with {by_name['false_alarm']:.0%} false alarms",
         fontsize=10,
     )
     return fig
@@ -232,9 +335,12 @@ def organisms_table(result: mo.Result) -> str:
 
 __all__ = [
     "COLORS",
+    "awareness_figure",
+    "awareness_finding",
     "draw_world",
     "organisms_figure",
     "organisms_table",
     "results_table",
     "routes_figure",
+    "routes_finding",
 ]

@@ -3,6 +3,9 @@
 - :func:`draw_training`: over training rounds, the training misbehaviour rate and the
   share of deceptive agents among survivors, then deployment misbehaviour.
 - :func:`training_figure`: that picture, and who survives training, for one run.
+- :func:`curves_figure`: when deception survives selection: the deceptive share and
+  deployment misbehaviour against the number of training rounds (for several
+  recognition accuracies) and against recognition accuracy.
 - :func:`honeypot_figure`: share of deceptive agents a honeypot evaluation finds, by
   the number of honeypots, for several distinguishabilities.
 - :class:`DeceptionExplorer`: sliders for awareness, training rounds and oversight.
@@ -221,6 +224,120 @@ def training_figure(result: dc.Result) -> Figure:
     return fig
 
 
+# --- when deception survives selection ---------------------------------------------------------
+
+_CURVE_LINES = {
+    "deceptive_share": ("deceptive share of survivors", COLORS["deceptive"]),
+    "deployment_misbehaviour": ("deployment misbehaviour (expected)", COLORS["misbehaviour"]),
+    "training_misbehaviour": ("training misbehaviour, last round", COLORS["slips"]),
+}
+_DASHES = ("-", "--", ":", "-.")
+
+
+def _draw_curve(ax: Axes, curve: dc.Curve, measure: str, style: str, label: str) -> None:
+    """The mean over the seeds as a line, the range (min to max) as a band."""
+    stats = curve.summary()[measure]
+    color = _CURVE_LINES[measure][1]
+    width = 3.2 if measure == "deployment_misbehaviour" else 1.6  # the two often overlap
+    ax.plot(curve.values, stats["mean"], style, color=color, lw=width, label=label,
+            alpha=0.75 if measure == "deployment_misbehaviour" else 1.0, ms=4)  # fmt: skip
+    ax.fill_between(curve.values, stats["min"], stats["max"], color=color, alpha=0.12, lw=0)
+
+
+def curves_figure(rounds: dc.Curve | list[dc.Curve], recognition: dc.Curve) -> Figure:
+    """When selection on training behaviour removes deception, and when it does not.
+
+    Left: the deceptive share of survivors and the expected deployment misbehaviour
+    against the number of training rounds, one line style per recognition accuracy
+    (from :func:`~mesatoys.experiments.deception.rounds_curve`), and the training
+    misbehaviour of the first curve. Right: the same after the configured rounds, against
+    recognition accuracy (from :func:`~mesatoys.experiments.deception.recognition_curve`).
+    Lines are means over the seeds; bands run from the lowest to the highest seed.
+
+    Args:
+        rounds: One or more curves over ``training_rounds`` (e.g. recognition 0.99 and 1).
+        recognition: A curve over ``recognition``.
+
+    Returns:
+        The figure; its title states the finding.
+
+    Raises:
+        ValueError: If a curve is over the wrong setting.
+    """
+    rounds = [rounds] if isinstance(rounds, dc.Curve) else list(rounds)
+    _check_curves(rounds, recognition)
+    fig = Figure(figsize=(11.5, 5.4), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=(1.4, 1.0))
+    for curve, style in zip(rounds, _DASHES, strict=False):
+        for measure in ("deployment_misbehaviour", "deceptive_share"):
+            label = f"{_CURVE_LINES[measure][0]}, recognition {curve.config.recognition:g}"
+            _draw_curve(left, curve, measure, style, label)
+    _draw_curve(left, rounds[0], "training_misbehaviour", ":",
+                f"{_CURVE_LINES['training_misbehaviour'][0]}, recognition "
+                f"{rounds[0].config.recognition:g}")  # fmt: skip
+    default = rounds[0].config.training_rounds
+    left.axvline(default, color="black", lw=0.8, ls="--")
+    left.annotate(f"{default} rounds\n(the run above)", (default, 0.5), xytext=(4, 0),
+                  textcoords="offset points", fontsize=8)  # fmt: skip
+    left.set(xlim=(0, rounds[0].values[-1]), ylim=(0, 1.02), xlabel="training rounds",
+             ylabel="share (of survivors, or of episodes)")  # fmt: skip
+    left.set_title("Longer training", fontsize=10)
+    left.legend(fontsize=7.5, frameon=False, loc="center right")
+    for measure in ("deployment_misbehaviour", "deceptive_share", "training_misbehaviour"):
+        _draw_curve(right, recognition, measure, "-o", _CURVE_LINES[measure][0])
+    right.set(ylim=(0, 1.02), xlabel="recognition (chance of knowing a training episode)",
+              ylabel="share (of survivors, or of episodes)")  # fmt: skip
+    right.set_title(
+        f"Deceptive agents that recognise training better, "
+        f"{recognition.config.training_rounds} rounds",
+        fontsize=10,
+    )
+    right.legend(fontsize=7.5, frameon=False, loc="upper left")
+    fig.suptitle(curves_finding(rounds, recognition), fontsize=10)
+    return fig
+
+
+def _check_curves(rounds: list[dc.Curve], recognition: dc.Curve) -> None:
+    if not rounds or any(
+        not isinstance(c, dc.Curve) or c.setting != "training_rounds" for c in rounds
+    ):
+        raise ValueError("rounds must be one or more curves over training_rounds")
+    if not isinstance(recognition, dc.Curve) or recognition.setting != "recognition":
+        raise ValueError(f"recognition must be a curve over recognition, got {recognition!r:.80}")
+
+
+def curves_finding(rounds: list[dc.Curve], recognition: dc.Curve) -> str:
+    """The title of :func:`curves_figure` (three lines), from the curves' means."""
+    base, last = rounds[0], rounds[-1]
+    start = base.config.training_rounds
+    gone = base.first_below("deceptive_share", 0.1)
+    shares = base.summary()["deceptive_share"]["mean"]
+    line = (
+        f"at recognition {base.config.recognition:g} the deceptive share is "
+        f"{pct(shares[start - 1])} after {start} rounds"
+    )
+    line += (
+        f" and under 10% after {gone:.0f}"
+        if not np.isnan(gone)
+        else f" and still {pct(shares[-1])} after {base.values[-1]}"
+    )
+    if last is not base:
+        share = last.summary()["deceptive_share"]["mean"][-1]
+        line += (
+            f"; at recognition {last.config.recognition:g}, {pct(share)} after {last.values[-1]}"
+        )
+    cleared = recognition.values[recognition.summary()["deceptive_share"]["mean"] < 0.1]
+    tail = f"after {recognition.config.training_rounds} rounds it is under 10% " + (
+        f"only when recognition is {cleared.max():g} or less"
+        if len(cleared)
+        else "at no recognition shown"
+    )
+    return (
+        "Selection removes deceptive agents only through their mistakes in training:\n"
+        f"{line};\n{tail}"
+    )
+
+
 # --- honeypots ----------------------------------------------------------------------------------
 
 
@@ -288,7 +405,8 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
     Args:
         config: The other settings (default :class:`~mesatoys.experiments.deception.Config`).
         seed: Seed of every run.
-        max_rounds: Most training rounds the slider offers.
+        max_rounds: Most training rounds the slider offers (default 200: far enough for
+            selection to remove most deceptive agents at the default recognition).
 
     Attributes:
         widget: The ipywidgets container to display.
@@ -298,7 +416,7 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
         redraws: How many times the figure has been redrawn.
     """
 
-    def __init__(self, config: dc.Config | None = None, seed: int = 0, max_rounds: int = 60):
+    def __init__(self, config: dc.Config | None = None, seed: int = 0, max_rounds: int = 200):
         self.config = dc.Config() if config is None else config
         if not isinstance(self.config, dc.Config):
             raise ValueError(f"config must be a deception.Config, got {config!r}")
@@ -422,7 +540,10 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
             f"{pct(res.initial_shares[dc.ALIGNED]):>16}",
         ]
         rounds = res.config.training_rounds
-        shown = sorted({1, 2, 3, *range(5, rounds + 1, 5), rounds} & set(range(1, rounds + 1)))
+        step = next((s for s in (5, 10, 20, 25, 50, 100) if rounds / s <= 12), 250)
+        shown = sorted(
+            {1, 2, 3, *range(step, rounds + 1, step), rounds} & set(range(1, rounds + 1))
+        )
         for r in shown:
             lines.append(
                 f"{r:>6}{pct(res.train_misbehaviour[r - 1]):>24}"
@@ -438,6 +559,8 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
 __all__ = [
     "COLORS",
     "DeceptionExplorer",
+    "curves_figure",
+    "curves_finding",
     "draw_survivors",
     "TrainingPlot",
     "draw_training",

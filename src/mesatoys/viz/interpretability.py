@@ -6,6 +6,8 @@
   test level, with the path the agent really took.
 - :func:`probe_figure`: how well a linear probe reads a network's goal from its
   hidden layer, from an untrained network, from the raw input and with shuffled labels.
+- :func:`baseline_table`: the trained network against the untrained one, for several
+  settings (the control of the noise bits).
 
 Every function returns a plain :class:`matplotlib.figure.Figure` (no pyplot state)
 whose title states the finding, coloured with the Okabe-Ito palette. The ``*_table``
@@ -164,9 +166,9 @@ def _objective_title(runs: Sequence[interp.Result]) -> str:
     s = interp.summary(runs)
     seeds = f"{len(runs)} seeds" if len(runs) > 1 else f"seed {runs[0].seed}"
     return (
-        f"Reading the weights predicts {s['rule']['mean']:.0%} of test outcomes; "
-        f"training behaviour predicts {s['behaviour']['mean']:.0%} "
-        f"(α = {runs[0].config.training.alpha:g}, {seeds})"
+        f"The weights plus the planner's algorithm predict {s['rule']['mean']:.0%} of test "
+        f"outcomes;\nthe top weight alone {s['top_weight']['mean']:.0%}, training behaviour "
+        f"{s['behaviour']['mean']:.0%} (α = {runs[0].config.training.alpha:g}, {seeds})"
     )
 
 
@@ -290,11 +292,14 @@ def probe_figure(results: probing.Result | Sequence[probing.Result]) -> Figure:
 def _probe_title(runs: Sequence[probing.Result]) -> str:
     s = probing.summary(runs)
     seeds = f"{len(runs)} seeds" if len(runs) > 1 else f"seed {runs[0].seed}"
+    noise = {r.config.n_distractors for r in runs}
+    bits = f"{noise.pop()} noise bits" if len(noise) == 1 else "mixed noise bits"
     return (
-        f"A linear probe reads the network's goal from its hidden layer "
-        f"({s['hidden']['mean']:.0%}), not from the raw input ({s['raw']['mean']:.0%});\n"
-        f"shuffled-label control {s['shuffled']['mean']:.0%}. The network reaches the "
-        f"cued target in {s['success_rate']['mean']:.0%} of held-out episodes ({seeds})"
+        f"A linear probe reads the goal from the trained network ({s['hidden']['mean']:.0%}), "
+        f"an untrained one ({s['untrained']['mean']:.0%}),\nthe raw input "
+        f"({s['raw']['mean']:.0%}); shuffled-label control {s['shuffled']['mean']:.0%}. "
+        f"The network reaches the cued\ntarget in {s['success_rate']['mean']:.0%} of held-out "
+        f"episodes ({bits}, {seeds})"
     )
 
 
@@ -310,10 +315,41 @@ def probe_table(results: probing.Result | Sequence[probing.Result]) -> str:
     return "\n".join(lines)
 
 
+def baseline_table(groups: dict[str, Sequence[probing.Result]]) -> str:
+    """The probe on the trained network against its baselines, one row per setting.
+
+    Args:
+        groups: ``{label: runs}``, e.g. the toy's runs and the runs of a control
+            setting; each label's runs are averaged.
+
+    Returns:
+        Plain text: per setting, the mean held-out accuracy on the trained network,
+        on the untrained one, their gap in points, and on the raw input.
+
+    Raises:
+        ValueError: On no groups or a group without runs.
+        TypeError: On runs that are not probing results.
+    """
+    if not groups:
+        raise ValueError("groups must hold at least one setting")
+    width = max(len(label) for label in groups) + 2
+    head = f"{'':{width}}{'trained net':>13}{'untrained net':>15}{'gap':>9}{'raw input':>11}"
+    lines = [head]
+    for label, results in groups.items():
+        runs = _runs(results, probing.Result, name=f"groups[{label!r}]")
+        s = probing.summary(runs)
+        hidden, untrained, raw = (s[k]["mean"] for k in ("hidden", "untrained", "raw"))
+        gap = f"{100 * (hidden - untrained):+.1f} pt"
+        lines.append(f"{label:{width}}{hidden:>13.1%}{untrained:>15.1%}{gap:>9}{raw:>11.1%}")
+    lines.append(f"(mean over {', '.join(str(len(r)) for r in groups.values())} seeds)")
+    return "\n".join(lines)
+
+
 __all__ = [
     "PREDICTOR_COLORS",
     "PROBE_COLORS",
     "accuracy_table",
+    "baseline_table",
     "objective_figure",
     "probe_figure",
     "probe_table",

@@ -83,15 +83,37 @@ def objectives_figure(results: Mapping[str, kc.Result]) -> Figure:
     return fig
 
 
-def outcome_table(results: Mapping[str, kc.Result]) -> str:
-    """Plain-text table: training chest rate, and test keys per chest and return."""
-    head = f"{'':42}{'train: chests':>14}{'test: keys/chest':>18}{'test: return':>14}"
-    lines = [head]
-    for label, r in results.items():
-        lines.append(
-            f"{label:42}{r.train.chest_rate:>14.0%}{r.test.keys_per_chest:>18.2f}"
-            f"{r.test.mean_return:>14.2f}"
+def outcome_table(results: Mapping[str, kc.Result], control: bool = True) -> str:
+    """Plain-text table: training chest rate, and test keys per chest and return.
+
+    Args:
+        results: Runs by label.
+        control: Add a last row, the intended goal (:data:`kc.INTENDED_OBJECTIVE`) played
+            by the same planner on the first run's training and test levels.
+
+    Returns:
+        The table.
+
+    Raises:
+        ValueError: On no runs.
+    """
+    if not results:
+        raise ValueError("results must hold at least one run, got none")
+    rows = [(label, r.train, r.test) for label, r in results.items()]
+    if control:
+        first = next(iter(results.values()))
+        rows.append(
+            (
+                "intended goal, same planner and levels",
+                kc.evaluate(first.config, kc.INTENDED_OBJECTIVE, first.train_levels),
+                kc.evaluate(first.config, kc.INTENDED_OBJECTIVE, first.test_levels),
+            )
         )
+    lines = [f"{'':42}{'train: chests':>14}{'test: keys/chest':>18}{'test: return':>14}"]
+    lines += [
+        f"{label:42}{train.chest_rate:>14.0%}{test.keys_per_chest:>18.2f}{test.mean_return:>14.2f}"
+        for label, train, test in rows
+    ]
     return "\n".join(lines)
 
 

@@ -2,7 +2,10 @@
 
 - :func:`comparison_figure` and :func:`comparison_table`: the 2x2 of plan monitor
   x consistency check, across seeds.
-- :func:`curves_figure`: how one run's behaviour changes during training.
+- :func:`optimum_table`: in each cell, the closed-form optimum of the payoff table
+  beside what evolution strategies learned.
+- :func:`curves_figure`: how one run's behaviour changes during training, with the
+  closed-form optimum it climbs to.
 - :func:`sweep_figure`: unwatched and hidden shortcut rates as one penalty varies.
 
 Every figure is a plain :class:`matplotlib.figure.Figure` in the Okabe-Ito palette.
@@ -155,7 +158,10 @@ CURVE_MEASURES = (
 
 
 def curves_figure(result: rg.Result) -> Figure:
-    """One run's behaviour after every generation of training.
+    """One run's behaviour after every generation of training, and the closed-form optimum.
+
+    Dotted lines mark the optimum's rates (:func:`mesatoys.experiments.reasoning_gap.optimum`):
+    the curves show how the optimizer gets there, not where it ends up.
 
     Args:
         result: A run.
@@ -165,22 +171,68 @@ def curves_figure(result: rg.Result) -> Figure:
     """
     fig = Figure(figsize=(6.8, 3.8), layout="constrained")
     ax = fig.add_subplot()
+    best = rg.optimum(result.config).behaviour
     for measure in CURVE_MEASURES:
         ax.plot(result.curves[measure], color=MEASURE_COLORS[measure], lw=2,
                 label=MEASURE_LABELS[measure])  # fmt: skip
+        ax.axhline(getattr(best, measure), color=MEASURE_COLORS[measure], lw=1, ls=":")
+    ax.plot([], [], color="black", lw=1, ls=":", label="closed-form optimum")
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("generation of evolution strategies")
     ax.set_ylabel("share of episodes")
     ax.legend(fontsize=8, frameon=False, loc="center right")
     cfg = result.config
+    reached = _generations_to(result.curves["hidden_shortcut_rate"], best.hidden_shortcut_rate)
     ax.set_title(
         f"Monitor penalty {cfg.monitor_penalty:g}, consistency penalty "
-        f"{cfg.consistency_penalty:g}: after training, {result.hidden_shortcut_rate:.0%} of "
-        f"unwatched episodes\nhide a shortcut and {result.faithfulness:.0%} of actions "
-        f"match the plan",
-        fontsize=10,
+        f"{cfg.consistency_penalty:g}:\nthe payoff table's optimum hides the shortcut in "
+        f"{best.hidden_shortcut_rate:.0%} of unwatched episodes;\nevolution strategies "
+        f"end at {result.hidden_shortcut_rate:.0%} of them ({reached})",
+        fontsize=9,
     )
     return fig
+
+
+def _generations_to(curve: np.ndarray, target: float, tolerance: float = 0.05) -> str:
+    """When a curve comes within ``tolerance`` of ``target`` and stays there, in words."""
+    far = np.flatnonzero(np.abs(curve - target) > tolerance)
+    if not len(far):
+        return "from the start"
+    if far[-1] == len(curve) - 1:
+        return f"not within {tolerance:.0%} after {len(curve) - 1} generations"
+    return f"within {tolerance:.0%} from generation {far[-1] + 1}"
+
+
+def _pair(choice: tuple[str, str]) -> str:
+    plan, action = choice
+    return f"say {plan}, do {action}"
+
+
+def optimum_table(comparison: rg.Comparison) -> str:
+    """Each cell's closed-form optimum beside what training learned.
+
+    Args:
+        comparison: From :func:`mesatoys.experiments.reasoning_gap.compare`.
+
+    Returns:
+        Plain text: per cell, the optimum's choice when watched and when unwatched,
+        how many seeds learned exactly that policy, and the optimum's and the learned
+        (mean) training return.
+    """
+    n = len(comparison.seeds)
+    head = (f"{'':28}{'optimum when watched':>24}{'optimum when unwatched':>28}"
+            f"{'seeds that learned it':>23}{'best return':>13}{'learned':>9}")  # fmt: skip
+    lines = [head]
+    for label in comparison.labels:
+        best = comparison.optimum(label)
+        learned = comparison.cell(label)["training_return"].mean()
+        lines.append(
+            f"{label:28}{_pair(best.choices['watched']):>24}"
+            f"{_pair(best.choices['unwatched']):>28}"
+            f"{f'{comparison.matches_optimum(label)} of {n}':>23}"
+            f"{best.training_return:>13.2f}{learned:>9.2f}"
+        )
+    return "\n".join(lines)
 
 
 def sweep_figure(results: Sequence[rg.Result], name: str) -> Figure:
@@ -249,5 +301,6 @@ __all__ = [
     "comparison_figure",
     "comparison_table",
     "curves_figure",
+    "optimum_table",
     "sweep_figure",
 ]
