@@ -55,15 +55,29 @@ clean:
 
 # --- nbgrader: the instructor's pipeline (docs/instructors.md) ------------------------------
 # Each target runs nbgrader from the course root, assignments/, with this project's venv.
-# ASSIGNMENTS: which assignments to act on. EXCHANGE: the exchange directory (on a
-# JupyterHub, the shared world-writable one every student's config names too).
+# ASSIGNMENTS: which assignments to act on. EXCHANGE: the exchange directory; by default
+# MESATOYS_EXCHANGE, which the course's nbgrader_config.py (and so the formgrader) reads too,
+# else assignments/exchange. On a hub, the directory every student's config names.
 ASSIGNMENTS ?= end_of_lesson_quiz lab_distribution_shift
-EXCHANGE ?= $(CURDIR)/assignments/exchange
+EXCHANGE ?= $(abspath $(or $(MESATOYS_EXCHANGE),$(CURDIR)/assignments/exchange))
+ifneq ($(and $(MESATOYS_EXCHANGE),$(filter-out $(abspath $(MESATOYS_EXCHANGE)),$(EXCHANGE))),)
+$(warning EXCHANGE=$(EXCHANGE) is not MESATOYS_EXCHANGE=$(MESATOYS_EXCHANGE), the formgrader's)
+endif
 GRADES ?= $(CURDIR)/assignments/grades.csv
 NBGRADER = PATH="$(abspath $(BIN)):$$PATH" "$(abspath $(BIN))/nbgrader"
 EXCHANGE_ARG = --Exchange.root="$(EXCHANGE)"
 
 .PHONY: course-generate course-release course-collect course-autograde course-feedback course-export
+
+# Lay out the exchange so that no student sees another's work (docs/deploy.md, "The
+# exchange"); once per course, as the instructor. With ROSTER (student ids, one per line) and
+# as root (sudo make course-exchange EXCHANGE=... ROSTER=...), each listed student's folder
+# is created in advance and given to them, so that nobody can take another's name first.
+.PHONY: course-exchange
+
+course-exchange: $(STAMP)
+	$(BIN)/python -m mesatoys.grading.exchange "$(EXCHANGE)" --config assignments/nbgrader_config.py \
+		$(if $(ROSTER),--roster "$(ROSTER)") $(if $(SUDO_USER),--owner "$(SUDO_USER)")
 
 course-generate: $(STAMP)
 	cd assignments && for a in $(ASSIGNMENTS); do \
@@ -78,9 +92,13 @@ course-collect: $(STAMP)
 	cd assignments && for a in $(ASSIGNMENTS); do \
 		$(NBGRADER) collect $$a --update $(EXCHANGE_ARG) || exit 1; done
 
+# Every submission in its own sandbox, JOBS at a time (mesatoys.grading.batch): a submission
+# that cannot be graded is reported and the rest go on; the exit status is 1 at the end if
+# any failed.
+JOBS ?= 1
 course-autograde: $(STAMP)
-	cd assignments && for a in $(ASSIGNMENTS); do \
-		$(NBGRADER) autograde $$a --force || exit 1; done
+	cd assignments && PATH="$(abspath $(BIN)):$$PATH" \
+		"$(abspath $(BIN))/python" -m mesatoys.grading.batch --jobs $(JOBS) $(ASSIGNMENTS)
 
 course-feedback: $(STAMP)
 	cd assignments && for a in $(ASSIGNMENTS); do \
@@ -100,3 +118,13 @@ SITE_JOBS ?= 1
 
 site: $(STAMP)
 	$(BIN)/python deploy/build_site.py --out "$(SITE)" --jobs $(SITE_JOBS)
+
+# --- A student-only copy of the repository, to publish (docs/deploy.md, *Binder*) ---------
+# This repository holds the answer keys (assignments/source, and its git history) and must
+# stay private. DEST receives every file except the instructor-only ones listed in
+# deploy/student_tree.py, ready to push as a public mirror (Binder builds from that mirror).
+.PHONY: student-tree
+
+student-tree:
+	@test -n "$(DEST)" || { echo "usage: make student-tree DEST=<folder outside this repository>" >&2; exit 2; }
+	$(PYTHON) deploy/student_tree.py write "$(DEST)"

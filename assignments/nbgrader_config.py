@@ -12,14 +12,25 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
     GetGrades,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
+from mesatoys.grading.exchange import EXCHANGE_CLASSES
+from mesatoys.grading.execute import ExecuteToTheEnd
+from mesatoys.grading.exporter import SubmissionExporter
 from mesatoys.grading.feedback import feedback_template_basedirs
-from mesatoys.grading.preprocessors import ExecuteToTheEnd, HideHiddenTestOutput, LimitOutputSize
+from mesatoys.grading.preprocessors import (
+    HideHiddenTestOutput,
+    LimitOutputSize,
+    RestoreMissingCells,
+)
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -28,27 +39,64 @@ HERE = Path(__file__).resolve().parent
 # --- the course ---------------------------------------------------------------------------
 c.CourseDirectory.course_id = "mesatoys"
 c.CourseDirectory.root = str(HERE)
-# The exchange is where released assignments, submissions and feedback travel. On a
-# JupyterHub it is one directory every user can write to, and every student's config must
-# name the same directory and the same course_id (docs/instructors.md). The Makefile passes
-# EXCHANGE; without it, MESATOYS_EXCHANGE or a folder beside this file (git-ignored).
+# Parallel graders (`make course-autograde JOBS=4`) share the SQLite gradebook: a writer
+# waits up to 60 s for another's lock instead of failing.
+c.CourseDirectory.db_url = f"sqlite:///{HERE / 'gradebook.db'}?timeout=60"
+# The exchange is where released assignments, submissions and feedback travel. The course's
+# exchange classes (mesatoys.grading.exchange) give each student a folder of their own for
+# submissions and feedback: nobody lists, reads or forges another's, on one machine or on
+# Kubernetes. Every student's config must name the same classes, course_id and directory
+# (deploy/nbgrader_config.py does; docs/deploy.md, "The exchange"). The Makefile passes
+# EXCHANGE, which defaults to MESATOYS_EXCHANGE; without either, a folder beside this file.
 c.Exchange.root = os.environ.get("MESATOYS_EXCHANGE", str(HERE / "exchange"))
+for setting, class_name in EXCHANGE_CLASSES.items():
+    setattr(c.ExchangeFactory, setting, class_name)
+# Collect takes a student's folder only if it belongs to the Unix user of that name. Where
+# every server runs as one user (Kubernetes, where every pod is uid 1000 and the pods' mounts
+# keep students apart; or one machine where you play two students yourself), there is no
+# such user: MESATOYS_ONE_UID=1 says so (deploy/z2jh/config.yaml sets it for instructors).
+c.ExchangeCollect.check_owner = os.environ.get("MESATOYS_ONE_UID", "") != "1"
 
 # --- autograding --------------------------------------------------------------------------
+# Every submission is hostile until graded (mesatoys.grading.execute): student code runs in
+# a bubblewrap sandbox that sees only a copy of the submission and the Python environment
+# (no course root, gradebook, other submission or network), and hidden tests run in the
+# grader's process, asking the sandbox for plain data. Without bubblewrap
+# (`apt-get install bubblewrap`) autograding refuses to run. Set the sandbox to "none" only
+# where the grader runs in a throwaway container holding nothing but the submissions (a
+# Kubernetes Job with only the submissions mounted): then the container is the sandbox.
+c.ExecuteToTheEnd.sandbox = "bubblewrap"
 # Seconds per cell. Every toy a student is asked to run takes about 1 s on one core, and
-# the slowest honest cell (a hidden test that computes a reference) about 2 s; 30 s leaves
-# 15x headroom on a busy one-CPU hub while bounding what an infinite loop costs: the
-# kernel is interrupted after 30 s and grading goes on with the next cell.
+# the slowest honest cell about 2 s; 30 s leaves 15x headroom on a busy one-CPU hub. A cell
+# still running then is interrupted; one that ignores the interrupt is killed with its
+# sandbox, and the cells after it are marked as not run.
 c.ExecutePreprocessor.timeout = 30
-# A student who deletes a test cell gets it back from the source and is scored on it,
-# instead of the cell being silently left out.
+# Seconds for a whole submission (an honest one takes 2-5 s).
+c.ExecuteToTheEnd.submission_timeout = 300
+# Per sandbox: address space of each process, processes and threads, largest file
+# written, size of the working folder. The course's kernels peak near 200 MB.
+c.ExecuteToTheEnd.memory_limit_mb = 2048
+c.ExecuteToTheEnd.process_limit = 64
+c.ExecuteToTheEnd.file_limit_mb = 64
+c.ExecuteToTheEnd.home_limit_mb = 256
+# A file that is not a notebook is graded as an empty submission, with a note.
+c.Autograde.exporter_class = SubmissionExporter
+# Deleted cells come back as released (RestoreMissingCells) before nbgrader restores the
+# locked cells' sources from the gradebook; edited test cells are overwritten too.
 c.OverwriteCells.add_missing_cells = True
-# nbgrader's own output limit counts lines; ours also caps characters (one line of
-# megabytes would otherwise end up in the autograded notebook and the feedback).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreMissingCells,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+# nbgrader's own output limit counts lines; ours caps characters of text, the size of
+# images and drops every other MIME type (HTML, JavaScript, SVG, ...), in the autograded
+# notebook and so in the feedback.
 c.LimitOutput.max_lines = 200
 c.LimitOutputSize.max_chars = 20_000
-# ExecuteToTheEnd is nbgrader's Execute, except that a submission that kills its kernel
-# (os._exit, a crash) is still graded: cells before the death count, later cells score 0.
 c.Autograde.autograde_preprocessors = [
     ExecuteToTheEnd,
     IgnorePattern,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -442,6 +443,41 @@ def task_grading(n_students: int, repeat: int, cli_repeat: int) -> dict:
     }
 
 
+def task_grading_class(n_students: int, jobs: int) -> dict:
+    """Autograde a class with ``python -m mesatoys.grading.batch`` on every core given."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        course, root = _grading_course(Path(tmp))
+        api = course.make_api(root)
+        os.chdir(root)
+        assert api.generate_assignment(course.QUIZ)["success"]
+        names = _honest_class(course, root, n_students)
+        course.nbgrader_env()
+        t0 = _now()
+        proc = subprocess.run(
+            [sys.executable, "-m", "mesatoys.grading.batch", "--jobs", str(jobs), course.QUIZ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        total = _now() - t0
+        per = [float(m) for m in re.findall(r"^graded \S+ \S+ \(([\d.]+) s\)", proc.stdout, re.M)]
+        scores = course.scores(root, course.QUIZ)
+    return {
+        "class_size": len(names),
+        "graded": len(scores),
+        "jobs": jobs,
+        "total_s": total,
+        "per_submission_s": per,
+        "returncode": proc.returncode,
+        "tail": proc.stdout[-400:],
+        "cores": len(os.sched_getaffinity(0)),
+    }
+
+
 TASKS = {
     "headline": task_headline,
     "sweep": task_sweep,
@@ -451,6 +487,7 @@ TASKS = {
     "toy": task_toy,
     "widget": task_widget,
     "grading": task_grading,
+    "grading_class": task_grading_class,
 }
 
 

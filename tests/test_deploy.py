@@ -75,15 +75,28 @@ def test_hook_without_notebooks_in_the_image_does_nothing(tmp_path):
     assert "nothing copied" in result.stderr
 
 
+def _z2jh() -> dict:
+    return yaml.safe_load((ROOT / "deploy" / "z2jh" / "config.yaml").read_text("utf-8"))
+
+
+def _filled(value):
+    """The values with every <placeholder> replaced, as an instructor would."""
+    if isinstance(value, dict):
+        return {k: _filled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v) for v in value]
+    if isinstance(value, str):
+        return re.sub(r"<[^<>\n]+>", "filled-in", value)
+    return value
+
+
 def test_z2jh_config_fits_the_measured_needs():
-    config = yaml.safe_load((ROOT / "deploy" / "z2jh" / "config.yaml").read_text("utf-8"))
+    config = _z2jh()
     user = config["singleuser"]
-    # benchmarks/README.md: a kernel peaks at ~200 MB; one core.
+    # docs/deploy.md, "Sizing a class": a kernel peaks at ~200 MB; one core.
     assert user["memory"] == {"guarantee": "512M", "limit": "1G"}
     assert user["cpu"] == {"guarantee": 0.5, "limit": 1}
     assert user["image"]["tag"] != "latest"
-    mounts = user["storage"]["extraVolumeMounts"]
-    assert {"name": "nbgrader-exchange", "mountPath": "/srv/nbgrader/exchange"} in mounts
     claim = user["storage"]["extraVolumes"][0]["persistentVolumeClaim"]["claimName"]
     assert claim == "nbgrader-exchange"
     # Not over the image's /etc/jupyter/nbgrader_config.py, but on Jupyter's config path.
@@ -95,9 +108,170 @@ def test_z2jh_config_fits_the_measured_needs():
     nbgrader_config = user["extraFiles"]["nbgrader-config"]["stringData"]
     assert 'course_id = "mesatoys"' in nbgrader_config
     assert 'Exchange.root = "/srv/nbgrader/exchange"' in nbgrader_config
+    assert "EXCHANGE_CLASSES" in nbgrader_config
     profiles = {p["display_name"]: p for p in user["profileList"]}
     instructor = profiles["Instructor (nbgrader formgrader)"]["kubespawner_override"]
     assert "instructor" in instructor["image"]
+
+
+def test_z2jh_gives_each_student_only_their_own_exchange_folders():
+    user = _z2jh()["singleuser"]
+    mounts = {m["subPath"]: m for m in user["storage"]["extraVolumeMounts"]}
+    assert set(mounts) == {
+        "mesatoys/outbound",
+        "mesatoys/inbound/{username}",
+        "mesatoys/feedback/{username}",
+    }
+    for sub_path, mount in mounts.items():
+        assert mount["name"] == "nbgrader-exchange"
+        assert mount["mountPath"] == f"/srv/nbgrader/exchange/{sub_path}"
+    assert mounts["mesatoys/outbound"]["readOnly"] is True
+    assert mounts["mesatoys/feedback/{username}"]["readOnly"] is True
+    assert not mounts["mesatoys/inbound/{username}"].get("readOnly", False)
+    # nbgrader's student id is the folder's name (KubeSpawner expands both alike).
+    assert user["extraEnv"]["MESATOYS_STUDENT_ID"] == "{username}"
+
+
+def _init_container() -> dict:
+    (init,) = _z2jh()["singleuser"]["initContainers"]
+    return init
+
+
+def test_z2jh_prepares_the_exchange_folders_before_each_server_starts():
+    init = _init_container()
+    assert init["securityContext"]["runAsUser"] == 0
+    command = init["command"]
+    assert command[:3] == ["python", "-m", "mesatoys.grading.exchange"]
+    assert command[command.index("--student") + 1] == "{username}"
+    assert "--one-uid" in command and command[command.index("--owner") + 1] == "1000:100"
+    (mount,) = init["volumeMounts"]
+    assert mount == {"name": "nbgrader-exchange", "mountPath": command[3]}
+
+
+def test_the_init_containers_command_lays_out_a_students_folders(tmp_path):
+    from mesatoys.grading import exchange
+
+    args = [a.replace("{username}", "alice") for a in _init_container()["command"][3:]]
+    args[0] = str(tmp_path / "exchange")
+    args[args.index("--owner") + 1] = f"{os.geteuid()}:{os.getegid()}"  # uid 1000 in the pod
+    assert exchange.main(args) == 0
+    course = tmp_path / "exchange" / "mesatoys"
+    for folder in ("outbound", "inbound/alice", "feedback/alice"):
+        assert (course / folder).is_dir(), folder
+    assert exchange.main(args) == 0  # every start runs it again: nothing breaks
+    args[args.index("--student") + 1] = "../bob"
+    assert exchange.main(args) == 1  # a name that is not a folder is refused
+
+
+def test_z2jh_authenticates_through_the_lms_and_admits_only_the_roster():
+    hub = _z2jh()["hub"]["config"]
+    authenticator = hub["JupyterHub"]["authenticator_class"]
+    assert authenticator == "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    lti = hub["LTI13Authenticator"]
+    for key in ("issuer", "client_id", "authorize_url", "jwks_endpoint", "username_key"):
+        assert lti[key], key
+    assert hub["Authenticator"]["allow_all"] is False
+    assert hub["Authenticator"]["allowed_users"] and hub["Authenticator"]["admin_users"]
+
+
+def test_no_dummy_authenticator_outside_the_tests():
+    for path in [*(ROOT / "deploy").rglob("*"), ROOT / "postBuild", ROOT / "Makefile"]:
+        if path.is_file():
+            text = path.read_text("utf-8", errors="replace").lower()
+            assert "dummyauthenticator" not in text and "authenticator_class: dummy" not in text
+
+
+def _run_placeholder_guard(values: dict) -> None:
+    import sys
+    import types
+
+    def get_config(key, default=None):
+        node = values
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    fake = types.ModuleType("z2jh")
+    fake.get_config = get_config
+    snippet = values["hub"]["extraConfig"]["00-placeholders"]
+    saved = sys.modules.get("z2jh")
+    sys.modules["z2jh"] = fake
+    try:
+        exec(compile(snippet, "extraConfig", "exec"), {})  # noqa: S102 - our own file
+    finally:
+        if saved is None:
+            sys.modules.pop("z2jh")
+        else:
+            sys.modules["z2jh"] = saved
+
+
+def test_the_hub_refuses_to_start_until_every_placeholder_is_filled():
+    config = _z2jh()
+    with pytest.raises(ValueError, match="placeholders") as error:
+        _run_placeholder_guard(config)
+    for name in ("issuer", "client_id", "allowed_users", "admin_users", "image"):
+        assert name in str(error.value), name
+    _run_placeholder_guard(_filled(config))  # filled in: no error
+
+
+def _pod(mounts: list[dict]):
+    from types import SimpleNamespace
+
+    volume_mounts = [
+        SimpleNamespace(
+            name=m["name"],
+            mount_path=m["mountPath"],
+            sub_path=m.get("subPath"),
+            read_only=m.get("readOnly", False),
+        )
+        for m in mounts
+    ]
+    container = SimpleNamespace(volume_mounts=volume_mounts)
+    return SimpleNamespace(spec=SimpleNamespace(containers=[container]))
+
+
+def _exchange_mounts_after_hook(admin: bool, profile: str) -> list:
+    from types import SimpleNamespace
+
+    from traitlets.config import Config
+
+    config = _z2jh()
+    home = {"name": "volume-someone", "mountPath": "/home/jovyan"}
+    pod = _pod([home, *config["singleuser"]["storage"]["extraVolumeMounts"]])
+    c = Config()
+    exec(  # noqa: S102 - our own file
+        compile(config["hub"]["extraConfig"]["wholeExchangeForInstructors"], "x", "exec"),
+        {"c": c},
+    )
+    spawner = SimpleNamespace(user=SimpleNamespace(admin=admin), user_options={"profile": profile})
+    pod = c.KubeSpawner.modify_pod_hook(spawner, pod)
+    mounts = pod.spec.containers[0].volume_mounts
+    assert mounts[0].mount_path == "/home/jovyan"
+    return [m for m in mounts if m.name == "nbgrader-exchange"]
+
+
+def test_instructors_mount_the_whole_exchange_and_students_only_their_folders():
+    (whole,) = _exchange_mounts_after_hook(admin=True, profile="instructor")
+    assert (whole.mount_path, whole.sub_path, whole.read_only) == (
+        "/srv/nbgrader/exchange",
+        None,
+        False,
+    )
+    for admin, profile in ((False, "student"), (True, "student"), (False, "instructor")):
+        mounts = _exchange_mounts_after_hook(admin=admin, profile=profile)
+        assert [m.sub_path for m in mounts] == [
+            "mesatoys/outbound",
+            "mesatoys/inbound/{username}",
+            "mesatoys/feedback/{username}",
+        ]
+
+
+def test_the_instructors_home_holds_a_class_and_an_install():
+    override = {p["slug"]: p for p in _z2jh()["singleuser"]["profileList"]}["instructor"]
+    capacity = override["kubespawner_override"]["storage_capacity"]
+    assert capacity.endswith("Gi") and int(capacity[:-2]) >= 5  # `make install`: ~0.8 GB
 
 
 def test_dockerfile_pins_a_dated_base_and_hides_instructor_tools():
@@ -158,7 +332,7 @@ def test_z2jh_offers_the_instructor_server_to_admins_only():
 
     from traitlets.config import Config
 
-    config = yaml.safe_load((ROOT / "deploy" / "z2jh" / "config.yaml").read_text("utf-8"))
+    config = _z2jh()
     c = Config()
     c.KubeSpawner.profile_list = config["singleuser"]["profileList"]  # as the chart does
     snippet = config["hub"]["extraConfig"]["instructorProfileForAdminsOnly"]
@@ -199,3 +373,18 @@ def test_learner_config_folder_hides_what_the_student_image_and_binder_hide():
     makefile = (ROOT / "Makefile").read_text("utf-8")
     assert "STUDENT_CONFIG := $(CURDIR)/deploy/student-config" in makefile
     assert 'JUPYTER_CONFIG_PATH="$(STUDENT_CONFIG)' in makefile
+
+
+def test_the_instructor_pod_collects_without_asking_for_unix_owners(monkeypatch):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    profile = {p["slug"]: p for p in _z2jh()["singleuser"]["profileList"]}["instructor"]
+    environment = profile["kubespawner_override"]["environment"]
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    course = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "assignments")).load_config()
+    assert course.ExchangeCollect.check_owner is False
+    assert course.Exchange.root == "/srv/nbgrader/exchange"
+    monkeypatch.delenv("MESATOYS_ONE_UID")
+    course = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "assignments")).load_config()
+    assert course.ExchangeCollect.check_owner is True  # a Unix user per student

@@ -32,6 +32,22 @@ CHECKS = ("expect_choice", "expect_choices", "expect_number")
 CLASS_TIMEOUT = 5
 
 
+def sandbox_missing() -> str | None:
+    """Why autograding cannot run here (it refuses to without bubblewrap), or None."""
+    from mesatoys.grading.sandbox import availability
+
+    return availability()
+
+
+def require_sandbox() -> None:
+    """Skip the calling test or fixture, with the reason, if autograding cannot run here."""
+    import pytest
+
+    reason = sandbox_missing()
+    if reason is not None:
+        pytest.skip(f"autograding needs its bubblewrap sandbox: {reason}")
+
+
 def source_path(assignment: str, root: Path = COURSE) -> Path:
     return root / "source" / assignment / f"{assignment}.ipynb"
 
@@ -298,6 +314,9 @@ STUDENT_CONFIG = """
 c = get_config()
 c.CourseDirectory.course_id = "mesatoys"
 c.Exchange.root = {root!r}
+from mesatoys.grading.exchange import EXCHANGE_CLASSES
+for setting, name in EXCHANGE_CLASSES.items():
+    setattr(c.ExchangeFactory, setting, name)
 """
 
 

@@ -1,6 +1,7 @@
 """The programming lab graded by the real nbgrader: solutions read from the source earn full
-marks, derived wrong solutions earn only the visible points, and patching the kernel does
-not change what the hidden tests conclude."""
+marks, derived wrong solutions earn only the visible points, and neither patching the kernel,
+nor steering the reference's process, nor deleting test cells changes what the hidden tests
+conclude."""
 
 from __future__ import annotations
 
@@ -50,12 +51,33 @@ MesaOptimizer.act = lambda self, observation: 0
 """
 
 
-def _submission(released, answers: dict[str, str], patch: bool = False):
+# The reference used to run in a subprocess the kernel started: a sitecustomize on
+# PYTHONPATH, or a patched subprocess.run, replaced its result.
+STEER_REFERENCE = """
+import os, pathlib, subprocess, sys, tempfile
+
+folder = pathlib.Path(tempfile.mkdtemp())
+(folder / "sitecustomize.py").write_text("print('[0.0]'); raise SystemExit(0)\\n")
+os.environ["PYTHONPATH"] = str(folder)
+sys.path.insert(0, str(folder))
+fake = subprocess.CompletedProcess(args=[], returncode=0, stdout="[0.0, 0.0, 0.0]", stderr="")
+subprocess.run = lambda *args, **kwargs: fake
+"""
+
+
+def _submission(released, answers: dict[str, str], patch: str = ""):
     nb = copy.deepcopy(released)
     for gid, source in answers.items():
         c.set_cell(nb, gid, source)
     if patch:
-        c.insert_after(nb, "setup", PATCH)
+        c.insert_after(nb, "setup", patch)
+    return nb
+
+
+def _without_tests(nb):
+    """Every lab test cell deleted: nbgrader must put them back from the source."""
+    gids = {c.grade_id(cell) for cell in nb.cells}
+    c.delete_cells(nb, {g for g in gids if g and g.startswith("test_")})
     return nb
 
 
@@ -68,7 +90,13 @@ def test_lab_submissions_earn_what_their_code_earns(course_root):
         "lab_correct": (_submission(released, solutions), sum(map(sum, POINTS.values()))),
         "lab_blank": (copy.deepcopy(released), 0),
         "lab_wrong": (_submission(released, wrong), visible_ex1_ex2),
-        "lab_patched": (_submission(released, wrong, patch=True), visible_ex1_ex2),
+        "lab_patched": (_submission(released, wrong, patch=PATCH), visible_ex1_ex2),
+        "lab_steered": (_submission(released, wrong, patch=STEER_REFERENCE), visible_ex1_ex2),
+        "lab_no_tests": (_without_tests(_submission(released, wrong)), visible_ex1_ex2),
+        "lab_no_tests_correct": (
+            _without_tests(_submission(released, solutions)),
+            sum(map(sum, POINTS.values())),
+        ),
     }
     for name, (nb, _) in students.items():
         c.place(course_root, name, c.LAB, nb)

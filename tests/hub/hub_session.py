@@ -1,22 +1,24 @@
-"""A real JupyterHub on loopback for the classroom test: hub, proxy and one server per user.
+"""A real JupyterHub on loopback for the hub tests: hub, proxy and one server per user.
 
 The hub runs from a temporary folder: JupyterHub (``python -m jupyterhub``) with its proxy,
 ``configurable-http-proxy`` from npm, both on 127.0.0.1 with random free ports and random
 secrets. Users log in with JupyterHub's shared-password authenticator and each gets a
-single-user Jupyter server, started as a local process by JupyterHub's
-``SimpleLocalProcessSpawner`` with its own home folder under ``homes/<user name>``.
+single-user Jupyter server with its own home folder under ``homes/<user name>``, started as
+a local process in one of two ways:
 
-Every server reads the course's deployment config, ``deploy/nbgrader_config.py`` (course id
-and exchange), from a stand-in for ``/etc/jupyter``; the exchange is a temporary folder.
-Students' servers also read ``deploy/student-config/``, which hides nbgrader's instructor
-tools as the student image does.
-The test itself talks to the hub and to the users' servers as a hub service whose token may
-manage users and reach their servers.
+- ``unix_users=False`` (the classroom test): JupyterHub's ``SimpleLocalProcessSpawner``, every
+  server as the Unix user that runs the test, as every pod on Kubernetes runs as uid 1000;
+  each student's own config names the hub user as nbgrader's student id (on the Docker
+  Stacks image, user ``jovyan``, nbgrader takes the hub user name by itself);
+- ``unix_users=True`` (the isolation test, as root): JupyterHub's ``LocalProcessSpawner``,
+  each server as the Unix user of the same name, as on a multi-user machine.
 
-What differs from a production hub (docs/deploy.md): all servers run as the Unix user that
-runs the test, so each student's own config names the hub user as nbgrader's student id;
-in the Docker Stacks image every user is ``jovyan`` and nbgrader takes the hub user name by
-itself. The simple spawner isolates nothing between users; a real hub uses containers.
+Every server reads the course's deployment config, ``deploy/nbgrader_config.py`` (course id,
+exchange and its classes), from a stand-in for ``/etc/jupyter``; the exchange is a folder of
+the hub's. Students' servers also read ``deploy/student-config/``, which hides nbgrader's
+instructor tools as the student image does. The hub's own files (database, cookie secret)
+are in ``hub/``, closed to the users. The test itself talks to the hub and to the users'
+servers as a hub service whose token may manage users and reach their servers.
 """
 
 from __future__ import annotations
@@ -70,9 +72,9 @@ c.ConfigurableHTTPProxy.pid_file = {proxy_pid_file!r}
 c.JupyterHub.authenticator_class = "shared-password"
 c.SharedPasswordAuthenticator.user_password = {password!r}
 c.Authenticator.allowed_users = set({users!r})
-c.JupyterHub.spawner_class = "simple"
+c.JupyterHub.spawner_class = {spawner!r}
 c.SimpleLocalProcessSpawner.home_dir_template = {home_template!r}
-c.Spawner.cmd = [{singleuser!r}]
+c.Spawner.cmd = {cmd!r}
 c.Spawner.args = {server_args!r}
 c.Spawner.ip = {host!r}
 c.Spawner.default_url = "/lab"
@@ -117,12 +119,25 @@ class LoopbackHub:
         root: An empty temporary folder; everything the hub writes goes under it.
         students: Hub user names of the students.
         instructor: Hub user name of the instructor.
+        unix_users: Start each server as the Unix user of its name (needs root and users
+            whose homes are ``root/homes/<name>``), not as this process's user.
+        python: The interpreter the servers run (one every user may execute).
     """
 
-    def __init__(self, root: Path, students: list[str], instructor: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        students: list[str],
+        instructor: str,
+        *,
+        unix_users: bool = False,
+        python: Path | None = None,
+    ) -> None:
         self.root = root
         self.students = list(students)
         self.instructor = instructor
+        self.unix_users = unix_users
+        self.python = Path(python or sys.executable)
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.password = secrets.token_urlsafe(16)
@@ -130,7 +145,8 @@ class LoopbackHub:
         self.marker = secrets.token_hex(8)  # in every server's environment, to find them
         self.exchange = root / "exchange"
         self.process: subprocess.Popen | None = None
-        self.log_path = root / "jupyterhub.log"
+        self.private = root / "hub"  # the hub's database and secrets: closed to users
+        self.log_path = self.private / "jupyterhub.log"
         self._log = None
 
     # --- set-up ---------------------------------------------------------------------------
@@ -150,23 +166,28 @@ class LoopbackHub:
             "MESATOYS_HUB_TEST": self.marker,
             "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
+            # The servers' scripts (nbgrader runs alembic by name) come with their Python.
+            "PATH": os.pathsep.join(
+                [str(self.python.parent), "/usr/local/bin", "/usr/bin", "/bin"]
+            ),
         }
         server_args = ["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []
         config = HUB_CONFIG.format(
             host=HOST,
             port=self.port,
             hub_port=free_port(),
-            db_url=f"sqlite:///{self.root / 'jupyterhub.sqlite'}",
-            cookie_secret=str(self.root / "jupyterhub_cookie_secret"),
-            pid_file=str(self.root / "jupyterhub.pid"),
+            db_url=f"sqlite:///{self.private / 'jupyterhub.sqlite'}",
+            cookie_secret=str(self.private / "jupyterhub_cookie_secret"),
+            pid_file=str(self.private / "jupyterhub.pid"),
             proxy=proxy_path(),
             proxy_api=f"http://{HOST}:{free_port()}",
             proxy_token=secrets.token_hex(24),
-            proxy_pid_file=str(self.root / "proxy.pid"),
+            proxy_pid_file=str(self.private / "proxy.pid"),
             password=self.password,
             users=[self.instructor, *self.students],
             home_template=str(self.root / "homes" / "{username}"),
-            singleuser=str(SINGLEUSER),
+            spawner="localprocess" if self.unix_users else "simple",
+            cmd=self._server_command(),
             server_args=server_args,
             environment=environment,
             start_timeout=SERVER_START_TIMEOUT_S,
@@ -175,14 +196,23 @@ class LoopbackHub:
             students=self.students,
             student_config_path=os.pathsep.join([str(STUDENT_CONFIG), str(etc)]),
         )
-        path = self.root / "jupyterhub_config.py"
+        path = self.private / "jupyterhub_config.py"
         path.write_text(config, encoding="utf-8")
         return path
 
+    def _server_command(self) -> list[str]:
+        if self.python == Path(sys.executable):
+            return [str(SINGLEUSER)]
+        return [str(self.python), "-m", "jupyterhub.singleuser"]
+
     def start(self) -> None:
-        """Start the hub (which starts its proxy) and wait until its API answers."""
-        self.exchange.mkdir(mode=0o1777)
-        self.exchange.chmod(0o1777)  # world-writable with the sticky bit, as on a real hub
+        """Start the hub (which starts its proxy) and wait until its API answers.
+
+        The exchange root is created (mode 0755) unless the test laid it out already; the
+        course's exchange classes make the rest on the first release and submission.
+        """
+        self.private.mkdir(mode=0o700, exist_ok=True)
+        self.exchange.mkdir(mode=0o755, exist_ok=True)
         config = self._write_config()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "MESATOYS"))}
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -190,7 +220,7 @@ class LoopbackHub:
         self._log = self.log_path.open("w", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(config)],
-            cwd=self.root,
+            cwd=self.private,
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import shutil
 import tempfile
 import time
@@ -30,7 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import course as c
-import nbformat
 import pytest
 from hub_session import COURSE_ID, SINGLEUSER, LoopbackHub, proxy_path
 from loopback import (
@@ -40,6 +38,7 @@ from loopback import (
     skip_module_unless,
     write_lab_settings,
 )
+from quiz import answered, expected_score, source_points, zero_scored_tests
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -72,7 +71,7 @@ class Classroom:
     hub: LoopbackHub
     released_source: str = ""
     fetched: dict[str, list[dict]] = field(default_factory=dict)
-    inbound: list[str] = field(default_factory=list)
+    inbound: dict[str, list[str]] = field(default_factory=dict)
     collected: list[str] = field(default_factory=list)
     submissions: dict[str, dict] = field(default_factory=dict)
     feedback_pages: dict[str, list[str]] = field(default_factory=dict)
@@ -95,10 +94,13 @@ def prepare_homes(hub: LoopbackHub) -> None:
     instructor.mkdir(parents=True)
     course = c.copy_course(instructor)
     # The formgrader reads nbgrader_config.py from Jupyter's config path: point it at the
-    # course's own config (docs/deploy.md, "The instructor's server").
+    # course's own config (docs/deploy.md, "The instructor's server"). Every server here runs
+    # as one Unix user, as every pod on Kubernetes runs as uid 1000: no folder's owner tells
+    # students apart, so collect does not ask (the z2jh config says the same).
     (instructor / ".jupyter").mkdir()
     (instructor / ".jupyter" / "nbgrader_config.py").write_text(
         f"c = get_config()\nload_subconfig({str(course / 'nbgrader_config.py')!r})\n"
+        "c.ExchangeCollect.check_owner = False\n"
     )
     for student in STUDENTS:
         config = hub.home(student) / ".jupyter"
@@ -112,41 +114,6 @@ def prepare_homes(hub: LoopbackHub) -> None:
     for user in (INSTRUCTOR, *STUDENTS):
         settings = hub.home(user) / ".jupyter" / "lab" / "user-settings"
         write_lab_settings(settings, QUIET_LAB_SETTINGS)
-
-
-def answered(notebook: dict, wrong: set[int]) -> nbformat.NotebookNode:
-    """The fetched quiz with every auto-graded question answered, wrongly for ``wrong``."""
-    node = nbformat.from_dict(notebook)
-    for question, key in c.answer_key().items():
-        value = c.wrong_answer(key) if question in wrong else key.value
-        c.set_cell(node, f"answer_q{question:02d}", c.answer_line(question, value))
-    return node
-
-
-def source_points() -> dict[str, float]:
-    """``{grade_id: points}`` of every graded cell of the quiz's source notebook."""
-    points = {}
-    for cell in c.read(c.source_path(c.QUIZ)).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            points[meta["grade_id"]] = float(meta["points"])
-    return points
-
-
-def expected_score(wrong: set[int]) -> float:
-    """Points of the test cells of the questions answered right, read from the source."""
-    return sum(
-        points
-        for gid, points in source_points().items()
-        if gid.startswith("test_q") and int(gid[len("test_q") :]) not in wrong
-    )
-
-
-def zero_scored_tests(feedback: str) -> set[int]:
-    """Which test cells (numbered in page order, question 1 first) the page scores 0."""
-    plain = re.sub(r"<[^>]+>", "", feedback)  # the page's text, as a browser shows it
-    scores = re.findall(r"Test cell \(Score: ([\d.]+) / [\d.]+\)", plain)
-    return {i + 1 for i, score in enumerate(scores) if float(score) == 0.0}
 
 
 # --- the browser student --------------------------------------------------------------------
@@ -250,7 +217,8 @@ def api_student_takes_the_quiz(room: Classroom) -> None:
 def instructor_collects_and_autogrades(room: Classroom) -> None:
     """Collect every submission and autograde each student's; record the scores."""
     hub = room.hub
-    room.inbound = sorted(p.name for p in (hub.exchange / COURSE_ID / "inbound").iterdir())
+    inbound = hub.exchange / COURSE_ID / "inbound"
+    room.inbound = {p.name: sorted(q.name for q in p.iterdir()) for p in inbound.iterdir()}
     hub.formgrader(f"/assignment/{c.QUIZ}/collect", method="POST")
     course = hub.home(INSTRUCTOR) / "course"
     room.collected = sorted(p.name for p in (course / "submitted").iterdir())
@@ -375,9 +343,11 @@ def test_students_see_the_assignments_tab_but_no_instructor_tools(classroom):
     assert classroom.formgrader_status == {INSTRUCTOR: 200, BROWSER_STUDENT: 404, API_STUDENT: 404}
 
 
-def test_each_submission_is_filed_under_the_students_hub_user_name(classroom):
-    owners = sorted(name.split("+")[0] for name in classroom.inbound)
-    assert owners == sorted(STUDENTS)
+def test_each_submission_is_filed_in_its_students_own_folder(classroom):
+    # inbound/<student>/<student>+<assignment>+<time>+<random>: one folder per hub user.
+    assert sorted(classroom.inbound) == sorted(STUDENTS)
+    for student, names in classroom.inbound.items():
+        assert [name.split("+")[:2] for name in names] == [[student, c.QUIZ]], student
     assert classroom.collected == sorted(STUDENTS)
 
 

@@ -5,13 +5,14 @@ question asks for (a letter, a set of letters, a number with so many decimals). 
 says whether the answer is right: that is decided only by hidden tests, which live in the
 instructor's source notebooks (``assignments/source``) and nowhere in this package.
 
-Hidden tests call :func:`expect_choice`, :func:`expect_choices` or :func:`expect_number`
-with the answer key they carry. A failed check raises :class:`HiddenCheckError`, whose
-message and displayed traceback name the question and nothing else.
+Hidden tests run in the grader's own process, never in the student's kernel
+(:mod:`mesatoys.grading.hidden`, :mod:`mesatoys.grading.execute`). They read the student's
+answers as plain data (:mod:`mesatoys.grading.plain`) and judge them with
+:func:`expect_choice`, :func:`expect_choices`, :func:`expect_number` or :func:`expect`,
+which accept plain data only. A failed check raises :class:`HiddenCheckError`, whose
+message names the question and nothing else.
 
-This module imports only the standard library, so that a hidden test can reload it
-(``importlib.reload``) and so undo any change a submission made to its functions.
-The nbgrader preprocessors live in :mod:`mesatoys.grading.preprocessors`.
+This module imports only the standard library: students' kernels import it.
 
 The workflow follows nbgrader (Project Jupyter et al. 2019, *nbgrader: A Tool for Creating
 and Grading Assignments in the Jupyter Notebook*, Journal of Open Source Education).
@@ -19,10 +20,7 @@ and Grading Assignments in the Jupyter Notebook*, Journal of Open Source Educati
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
 from dataclasses import dataclass
 
 # --- answer formats -------------------------------------------------------------------------
@@ -160,10 +158,21 @@ def check_format(question: int, answer: object, quiz: str = "end_of_lesson_quiz"
 
 
 def assert_format(question: int, answer: object, quiz: str = "end_of_lesson_quiz") -> None:
-    """Raise :class:`AnswerFormatError` if an answer has the wrong form (for visible tests)."""
+    """Print "format OK" if an answer has the right form; raise if not (for visible tests).
+
+    Like :func:`check_format`, it never says whether the answer is right.
+
+    Raises:
+        AnswerFormatError: If the answer is not written in the form the question asks for.
+
+    Example:
+        >>> assert_format(1, "b")
+        Question 1: format OK (this does not say whether the answer is right).
+    """
     problem = format_problem(question, answer, quiz)
     if problem is not None:
         raise AnswerFormatError(f"Question {question}: {problem}")
+    print(f"Question {question}: format OK (this does not say whether the answer is right).")
 
 
 # --- hidden checks --------------------------------------------------------------------------
@@ -188,36 +197,52 @@ class HiddenCheckError(AssertionError):
 def expect_choice(question: int, answer: object, key: str) -> None:
     """Hidden check of a multiple-choice answer (case and spaces ignored).
 
+    Args:
+        question: Question number (named in the error).
+        answer: The student's answer as plain data: a ``str``.
+        key: The right letter.
+
     Raises:
-        HiddenCheckError: Unless ``answer`` is the letter ``key``.
+        HiddenCheckError: Unless ``answer`` is a ``str`` holding the letter ``key``.
     """
-    if not (isinstance(answer, str) and str.upper(str.strip(answer)) == key):
+    if not (type(answer) is str and answer.strip().upper() == key):
         raise HiddenCheckError(question)
 
 
 def expect_choices(question: int, answer: object, key: set[str]) -> None:
     """Hidden check of a select-all-that-apply answer: exactly the letters in ``key``.
 
+    Args:
+        question: Question number (named in the error).
+        answer: The student's set as plain data: a ``list`` of ``str`` (a set arrives as a
+            list), each letter once.
+        key: The right letters.
+
     Raises:
-        HiddenCheckError: Unless ``answer`` is a set of exactly those letters.
+        HiddenCheckError: Unless ``answer`` lists exactly those letters, each once.
     """
-    if not isinstance(answer, (set, frozenset)):
+    if type(answer) is not list or not all(type(x) is str for x in answer):
         raise HiddenCheckError(question)
-    letters = [str.upper(str.strip(x)) for x in answer if isinstance(x, str)]
-    if len(letters) != len(answer) or set(letters) != set(key):
+    letters = [x.strip().upper() for x in answer]
+    if len(set(letters)) != len(letters) or set(letters) != set(key):
         raise HiddenCheckError(question)
 
 
 def expect_number(question: int, answer: object, key: float, tolerance: float) -> None:
     """Hidden check of a numeric answer: within ``tolerance`` of ``key``.
 
+    Args:
+        question: Question number (named in the error).
+        answer: The student's answer as plain data: an ``int`` or a ``float``.
+        key: The right value.
+        tolerance: Largest accepted distance from ``key``.
+
     Raises:
-        HiddenCheckError: Unless ``answer`` is a real number close enough to ``key``.
+        HiddenCheckError: Unless ``answer`` is a finite number close enough to ``key``.
     """
-    if isinstance(answer, bool) or not _is_real(answer):
+    if type(answer) not in (int, float):
         raise HiddenCheckError(question)
-    value = float(answer)
-    if not (math.isfinite(value) and abs(value - key) <= tolerance):
+    if not (math.isfinite(answer) and abs(answer - key) <= tolerance):
         raise HiddenCheckError(question)
 
 
@@ -229,32 +254,6 @@ def expect(question: int | str, passed: object) -> None:
     """
     if passed is not True:
         raise HiddenCheckError(question)
-
-
-def run_reference(code: str, timeout: float = 120.0) -> object:
-    """Run reference code in a fresh Python process and return the JSON it prints last.
-
-    A hidden test computes its reference here, outside the student's kernel, so that
-    nothing the submission changed in that kernel (a replaced function, a patched
-    module) can touch the reference.
-
-    Args:
-        code: Python source that prints one JSON document as its last line of output.
-        timeout: Seconds before the reference run is abandoned.
-
-    Returns:
-        The decoded JSON.
-
-    Raises:
-        RuntimeError: If the reference run fails (an instructor's error, not the student's).
-    """
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
-    )
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"reference run failed with exit code {proc.returncode}")
-    return json.loads(lines[-1])
 
 
 def _is_real(value: object) -> bool:
@@ -285,5 +284,4 @@ __all__ = [
     "expect_choices",
     "expect_number",
     "format_problem",
-    "run_reference",
 ]
