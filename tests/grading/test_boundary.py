@@ -181,6 +181,17 @@ def test_the_command_binds_the_environment_read_only_and_limits_the_kernel(tmp_p
     assert "--clearenv" in argv and argv[-3:] == ["python3", "-c", "1"]
 
 
+def test_an_environment_under_tmp_is_bound_over_the_sandboxs_own_tmp(tmp_path, monkeypatch):
+    import mesatoys.grading.sandbox as sandbox
+
+    env = "/tmp/checkout/.venv"  # a clone under /tmp, as a CI runner may make
+    monkeypatch.setattr(sandbox, "python_paths", lambda: [env])
+    argv = Sandbox().command(["true"], tmp_path / "run", tmp_path / "sub", None)
+    tmpfs = next(i for i in range(len(argv) - 1) if argv[i : i + 2] == ["--tmpfs", "/tmp"])
+    bind = next(i for i in range(len(argv) - 2) if argv[i : i + 3] == ["--ro-bind", env, env])
+    assert tmpfs < bind  # a later mount hides an earlier one: /tmp must come first
+
+
 @pytest.mark.parametrize("field", ["memory_bytes", "processes", "tmp_bytes"])
 def test_limits_must_be_positive_integers(field):
     with pytest.raises(ValueError, match=f"{field} must be an integer >= 1"):

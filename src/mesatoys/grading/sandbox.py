@@ -143,15 +143,15 @@ class Sandbox:
         """
         binds = python_paths()
         self._refuse_hidden(binds)
-        made = {"/", "/usr"}
+        made = {"/", "/usr", "/tmp"}
         args = [self.bwrap, *_namespaces(uid), "--die-with-parent", *_system_mounts()]
+        # /tmp first: an environment that lives under /tmp (a checkout there) is bound on top.
+        args += ["--size", str(self.limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
         for path in binds:
             args += [*_parents(path, made), "--ro-bind", path, path]
-        args += ["--size", str(self.limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
         args += [*_parents(HOME, made), "--size", str(self.limits.home_bytes)]
         args += ["--perms", "0777", "--tmpfs", HOME]
         args += [*_parents(SUBMISSION_COPY, made), "--ro-bind", str(submission), SUBMISSION_COPY]
-        made.add("/tmp")
         args += [*_parents(str(runtime), made), "--bind", str(runtime), str(runtime)]
         args += ["--chdir", HOME, "--clearenv"]
         for name, value in {**KERNEL_ENV, **dict(self.extra_env)}.items():
