@@ -478,6 +478,21 @@ def task_grading_class(n_students: int, jobs: int) -> dict:
     }
 
 
+def task_exercises() -> dict:
+    """Each exercise's check, on its reference and on every known mistake."""
+    from mesatoys.course import exercises
+
+    out = {}
+    for exercise in exercises.all():
+        times = []
+        for function in (exercise.reference, *exercise.wrong_examples):
+            t0 = _now()
+            exercise.check(function, record=False)
+            times.append(_now() - t0)
+        out[exercise.id] = times
+    return {"checks": out}
+
+
 TASKS = {
     "headline": task_headline,
     "sweep": task_sweep,
@@ -488,6 +503,7 @@ TASKS = {
     "widget": task_widget,
     "grading": task_grading,
     "grading_class": task_grading_class,
+    "exercises": task_exercises,
 }
 
 

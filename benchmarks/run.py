@@ -503,6 +503,25 @@ def bench_grading(n_students: int = 20, repeat: int = 3) -> list[Row]:
     return _guard("grading", "nbgrader pipeline", measure)
 
 
+def bench_exercises() -> list[Row]:
+    """Every exercise's check, on its reference and on each known mistake, one core."""
+
+    def measure() -> list[Row]:
+        checks = _worker("exercises", 600)["checks"]
+        return [
+            Row(
+                "exercises",
+                f"`exercises.{name}.check(...)`, reference and {len(times) - 1} mistakes",
+                samples=times,
+                target=3.0,
+                note=f"reference {times[0]:.2f} s",
+            )
+            for name, times in checks.items()
+        ]
+
+    return _guard("exercises", "exercise checks", measure)
+
+
 def bench_class(n_students: int = 200) -> list[Row]:
     """A class of 200 quiz submissions autograded in sandboxes, one job per core."""
 
@@ -594,6 +613,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "widgets": bench_widgets,
     "grading": bench_grading,
     "class": bench_class,
+    "exercises": bench_exercises,
     "e2e": bench_e2e,
 }
 

@@ -74,6 +74,41 @@ def test_notebook_runs_without_errors(path):
     assert not errors, f"{path.name} has error outputs:\n" + "\n".join(errors)
 
 
+def _exercise_cells(nb: nbformat.NotebookNode) -> list[tuple[nbformat.NotebookNode, str]]:
+    """The stub cells of a notebook's coding exercises, with their exercise ids."""
+    return [
+        (cell, cell.metadata["mesatoys"]["exercise"])
+        for cell in nb.cells
+        if cell.get("metadata", {}).get("mesatoys", {}).get("exercise")
+    ]
+
+
+WITH_EXERCISES = [p for p in NOTEBOOKS if _exercise_cells(nbformat.read(p, as_version=4))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, id=p.name) for p in WITH_EXERCISES]
+    or [pytest.param(None, id="none", marks=pytest.mark.skip(reason="no exercises yet"))],
+)
+def test_notebook_runs_with_every_exercise_solved(path):
+    """The learner who writes every exercise runs the toys on their own code, to the end."""
+    from mesatoys.course import exercises
+
+    nb = nbformat.read(path, as_version=4)
+    solved = _exercise_cells(nb)
+    for cell, exercise_id in solved:
+        cell.source = exercises.get(exercise_id).source()
+    _execute(nb, cwd=NOTEBOOKS_DIR)
+    assert not _error_outputs(nb), "\n".join(_error_outputs(nb))
+    text = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+    for _, exercise_id in solved:
+        assert f"Using your `{exercise_id}`" in text, f"{exercise_id}'s solution was not used"
+
+
 @pytest.mark.slow
 def test_kernel_runs_this_python(tmp_path):
     """The ``python3`` kernel must be this environment's Python, not one found elsewhere."""

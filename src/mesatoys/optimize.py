@@ -82,6 +82,30 @@ def centered_ranks(scores: np.ndarray) -> np.ndarray:
     return ranks / max(len(scores) - 1, 1) - 0.5
 
 
+def mirrored_gradient(noise: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The evolution-strategies estimate of the direction that raises the score.
+
+    Candidate ``i`` of the first half is ``theta + sigma * noise[i]``, of the second half
+    ``theta - sigma * noise[i]`` (a mirrored pair). The scores are replaced by their
+    :func:`centered_ranks`, and each pair votes for its noise direction with the
+    difference of its two ranks: ``sum_i (r+_i - r-_i) * noise[i] / (2 * pairs)``.
+
+    Args:
+        noise: ``(pairs, n)`` the noise directions.
+        scores: ``(2 * pairs,)`` the candidates' scores, the ``+`` half first.
+
+    Returns:
+        ``(n,)`` the estimate.
+    """
+    pairs = len(noise)
+    shaped = centered_ranks(np.asarray(scores, dtype=float))
+    return (shaped[:pairs] - shaped[pairs:]) @ noise / (2 * pairs)
+
+
+#: ``estimator(noise, scores) -> (n,) direction``: how a generation's scores become a step.
+Estimator = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
 def _in_unit(value: object) -> bool:
     """Whether ``value`` is a finite real number in [0, 1) (a bool is not)."""
     try:
@@ -210,6 +234,7 @@ def evolution_strategies(
     initial: np.ndarray,
     config: ESConfig,
     rng: np.random.Generator,
+    estimator: Estimator = mirrored_gradient,
 ) -> tuple[np.ndarray, ESHistory]:
     """Maximise ``fitness`` with mirrored-sampling evolution strategies.
 
@@ -219,13 +244,15 @@ def evolution_strategies(
         initial: Starting parameters ``(n,)``.
         config: Optimizer settings.
         rng: Source of the perturbation noise.
+        estimator: Turns a generation's noise and scores into the direction Adam climbs
+            (default :func:`mirrored_gradient`; a learner's own version in notebook 01).
 
     Returns:
         The final parameters and the history.
 
     Raises:
-        TypeError: If ``fitness`` is not callable, ``config`` is not an :class:`ESConfig`
-            or ``rng`` is not a ``numpy.random.Generator``.
+        TypeError: If ``fitness`` or ``estimator`` is not callable, ``config`` is not an
+            :class:`ESConfig` or ``rng`` is not a ``numpy.random.Generator``.
         ValueError: If ``initial`` is not a 1-D array of finite numbers, or ``fitness``
             returns anything but ``2 * pairs`` scores or a NaN score (an infinite
             score is fine: only the ranks count).
@@ -234,6 +261,8 @@ def evolution_strategies(
         raise TypeError(f"fitness must be callable, got {type(fitness).__name__}: {fitness!r}")
     check_instance("config", config, ESConfig)
     check_instance("rng", rng, np.random.Generator)
+    if not callable(estimator):
+        raise TypeError(f"estimator must be callable, got {type(estimator).__name__}")
     theta = _initial_params(initial)
     adam = Adam([theta], config.learning_rate, weight_decay=config.weight_decay, maximize=True)
     history = ESHistory()
@@ -243,11 +272,22 @@ def evolution_strategies(
         scores = _checked_scores(fitness(population, generation), 2 * config.pairs, generation)
         history.params.append(theta.copy())
         history.mean_fitness.append(float(scores.mean()))
-        shaped = centered_ranks(scores)
-        grad = (shaped[: config.pairs] - shaped[config.pairs :]) @ noise / (2 * config.pairs)
-        adam.step([grad])
+        adam.step([_checked_direction(estimator(noise.copy(), scores.copy()), theta.size)])
     history.params.append(theta.copy())
     return theta, history
+
+
+def _checked_direction(direction: object, size: int) -> np.ndarray:
+    """The estimator's output as a ``(size,)`` finite float array, or a clear error."""
+    try:
+        step = np.asarray(direction, dtype=float)
+    except (TypeError, ValueError):
+        step = None
+    if step is None or step.shape != (size,) or not np.isfinite(step).all():
+        raise ValueError(
+            f"estimator must return {size} finite numbers (one per parameter), got {direction!r}"
+        )
+    return step
 
 
 def _initial_params(initial: object) -> np.ndarray:

@@ -24,7 +24,7 @@ import ipywidgets as w
 import numpy as np
 import pytest
 
-from mesatoys.course import practice, progress
+from mesatoys.course import exercises, practice, progress
 from mesatoys.course.bank import bank_names, load_bank
 from mesatoys.course.progress import (
     FORMAT_VERSION,
@@ -508,7 +508,7 @@ def test_the_module_docstring_names_every_package_it_imports():
     doc = " ".join(progress.__doc__.split())
     assert "ipywidgets loads only when" in doc  # imported inside the widget's method
     ours -= {"__future__", "ipywidgets"}
-    assert ours == {"mesatoys.course.bank", "mesatoys.display"}
+    assert ours == {"mesatoys.course.bank", "mesatoys.course.exercises", "mesatoys.display"}
     assert "imports only the standard library" not in doc
     assert all(f":mod:`{m}`" in doc for m in ours)
 
@@ -577,33 +577,64 @@ def test_running_every_cell_without_answering_is_not_done(store):
     store.complete(NB1, END1)  # Run All reaches the last cell
     first = store.report().notebooks[0]
     assert first.reached_end and not first.finished
-    assert first.left() == f"answer {first.questions} more practice questions"
-    assert store.report().next_step().startswith("Next: 01 · The two-layer problem: answer")
+    n_exercises = len(exercises.ids_for(NB1))
+    assert first.left() == (
+        f"pass {n_exercises} more exercises and answer {first.questions} more practice questions"
+    )
+    assert store.report().next_step().startswith("Next: 01 · The two-layer problem: pass")
 
 
-def test_a_notebook_is_done_when_every_practice_question_is_answered(store):
-    questions = load_bank(NB1)
+def test_a_notebook_is_done_when_its_exercises_pass_and_its_practice_is_answered(store):
+    questions, ids = load_bank(NB1), exercises.ids_for(NB1)
     for q in questions[:-1]:
         store.record_answer(NB1, q.id, False, (0,))
+    for exercise_id in ids[:-1]:
+        store.record_exercise(NB1, exercise_id)
     first = store.report().notebooks[0]
-    assert not first.finished and first.left() == "answer 1 more practice question"
+    assert not first.finished
+    assert first.left() == "pass 1 more exercise and answer 1 more practice question"
     store.record_answer(NB1, questions[-1].id, True, (0,))
+    assert store.report().notebooks[0].left() == "pass 1 more exercise"
+    store.record_exercise(NB1, ids[-1])
     first = store.report().notebooks[0]
     assert first.finished and first.left() == "done" and not first.reached_end
+    assert first.exercises_passed == first.exercises == len(ids)
     assert store.report().next_step().startswith("Next: 02")
+
+
+def test_passing_an_exercise_again_keeps_the_first_time(store):
+    exercise_id = exercises.ids_for(NB1)[0]
+    store.record_exercise(NB1, exercise_id)
+    first = store.data()["exercises"][exercise_id]["passed_at"]
+    store.record_exercise(NB1, exercise_id)
+    assert store.data()["exercises"][exercise_id] == {"notebook": NB1, "passed_at": first}
+    with pytest.raises(ValueError, match="exercise_id"):
+        store.record_exercise(NB1, "")
+
+
+def test_a_file_from_before_exercises_still_loads(store):
+    store.complete(NB1, END1)
+    data = json.loads(store.path.read_text())
+    del data["exercises"]
+    store.path.write_text(json.dumps(data))
+    assert store.report().notebooks[0].exercises_passed == 0
+    store.record_exercise(NB1, exercises.ids_for(NB1)[0])
+    assert store.report().notebooks[0].exercises_passed == 1
 
 
 def test_text_summary_shows_what_the_widget_shows(store):
     _answer_some(store)
     view = ProgressView(store)
     text = view.text_summary()
-    assert re.search(r"01 · The two-layer problem\s+yes\s+0 / \d+ right first time", text)
     assert re.search(
-        r"03 · Inner alignment\s+not yet\s+2 / 5 right first time \(3 answered\)\s+"
-        r"answer 2 more practice questions",
+        r"01 · The two-layer problem\s+yes\s+0 / \d+ passed\s+0 / \d+ right first", text
+    )
+    assert re.search(
+        r"03 · Inner alignment\s+not yet\s+\S.*?\s+2 / 5 right first time \(3 answered\)\s+"
+        r".*answer 2 more practice questions",
         text,
     )
-    assert "Next: 01 · The two-layer problem: answer" in text
+    assert "Next: 01 · The two-layer problem: pass" in text
     assert "Practice quiz (notebook 07): not started." in text and str(store.path) in text
     table = view.widget.children[1].value
     assert "2 / 5 right first time (3 answered)" in table and "read to the end" in table

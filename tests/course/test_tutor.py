@@ -89,6 +89,11 @@ def test_passages_split_at_headings_and_skip_code_and_references(toy_dir):
     assert texts == ["Mulch keeps the soil moist (Smith et al. 2020).", "hose: watering."]
 
 
+def test_exercise_statements_are_tasks_not_lesson_text():
+    cells = ["## 1. Lesson\n\nWatering.", "### Exercise: water it\n\nWrite `water()`."]
+    assert [p.section for p in passages_of("01_x.ipynb", cells)] == ["1. Lesson"]
+
+
 def test_text_before_the_first_heading_is_named_after_the_notebook():
     (passage,) = passages_of("05_x.ipynb", ["Just some text."])
     assert (passage.section, passage.level) == ("05_x", 1)

@@ -284,6 +284,9 @@ def test_the_better_deceptive_agents_recognise_training_the_more_survive():
     deploy = curve.summary()["deployment_misbehaviour"]["mean"]
     assert np.all(np.abs(deploy - mean) < 0.03)  # deployment tracks the deceptive share
     assert curve.at(0.9)["deceptive_share"]["max"] < 0.06
+    # Notebook 05: "training misbehaviour stays between 1% and 4% ... in every one of these runs"
+    tm = curve.measures["training_misbehaviour"]
+    assert tm.min() > 0.01 and tm.max() < 0.04
 
 
 def test_curve_arguments_are_checked(longer):

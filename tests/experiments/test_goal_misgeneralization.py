@@ -97,12 +97,18 @@ def test_removing_the_bias_raises_the_test_true_goal_rate(sweep, unbiased):
 
 
 def test_turning_the_bias_round_makes_the_cheese_the_goal():
-    """The bias, not the reward, sets which of the two equally rewarded goals is learned."""
+    """The bias, not the reward, sets which of the two equally rewarded goals is learned.
+
+    Notebook 03: "the corner weight ends near 0, the cheese weight around 1, and the agent
+    reaches the cheese on ... at least 95% on other seeds"; "all nine agents are perfect".
+    """
     for seed in range(720, 725):
         r = gm.run(gm.Config(biased_against="top_right", n_test_levels=300), seed)
-        assert r.train.true_goal_rate >= 0.95
+        assert r.train.true_goal_rate == 1.0
         assert r.mesa_objective["cheese"] > r.mesa_objective["top_right"] + 0.5
-        assert r.test.true_goal_rate >= 0.9
+        assert abs(r.mesa_objective["top_right"]) <= 0.1
+        assert 0.8 <= r.mesa_objective["cheese"] <= 1.45
+        assert r.test.true_goal_rate >= 0.95
 
 
 def test_without_the_bias_training_learns_both_goals(unbiased):
@@ -112,6 +118,47 @@ def test_without_the_bias_training_learns_both_goals(unbiased):
         assert result.train.true_goal_rate >= 0.95
         assert cheese > 0.3 and corner > 0.3
         assert 0.4 < cheese / corner < 2.5
+
+
+def test_notebook_03_at_alpha_zero_on_every_fresh_seed(sweep):
+    """Notebook 03, sections 5-7, on seeds it does not use: "every" means every seed here."""
+    for seed in SEEDS:
+        result = sweep[0.0, seed]
+        control = gm.evaluate(result.config, gm.ALIGNED_OBJECTIVE, result.test_levels)
+        assert result.train.true_goal_rate == 1.0  # "on its training levels every agent is perfect"
+        assert result.test.cheese_in_view_rate == 1.0
+        assert 0.11 <= result.test.true_goal_rate <= 0.2  # "about one level in six or seven"
+        assert result.test.proxy_rate == pytest.approx(1 - result.test.true_goal_rate)
+        assert result.test.mesa_goal_rate == 1.0  # "reaching its own target every time"
+        assert control.true_goal_rate == 1.0  # "reached the cheese on every test level"
+        objective = result.mesa_objective
+        assert 0.7 <= objective["top_right"] <= 1.35  # "about 1 ... between about 0.7 and 1.35"
+        assert abs(objective["cheese"]) <= 0.07  # "close to 0 ... within 0.07 of 0"
+        assert all(objective[c] < 0 for c in ("top_left", "bottom_left", "bottom_right"))
+        # "the path ... first raises both weights, then the charge pulls the cheese weight back to
+        # zero while the corner weight keeps growing"
+        path = result.training_weights
+        assert path[:, 0].max() >= 0.2 and path[-1, 1] > path[5, 1]
+
+
+def test_notebook_03_a_little_diversity_on_fresh_seeds(sweep):
+    """ "On other seeds that holds from alpha = 0.3 on; at alpha = 0.1 most seeds reach 90% or
+    more, but an occasional one stops at 70% to 80%." """
+    assert _rates(sweep, 0.3).min() >= 0.95
+    at_01 = _rates(sweep, 0.1)
+    assert (at_01 >= 0.9).sum() >= len(SEEDS) - 2 and at_01.min() >= 0.7
+    for alpha in (0.1, 0.3):  # "the cheese weight rises above the corner weight"
+        assert (_weights(sweep, alpha, "cheese") > _weights(sweep, alpha, "top_right")).all()
+
+
+def test_notebook_03_without_the_bias_on_fresh_seeds(unbiased):
+    """ "end of similar size (... neither ends more than about 1.6 times the other)"; "between
+    about 30% and 90% of the levels, depending on the seed"."""
+    for result in unbiased.values():
+        cheese, corner = result.mesa_objective["cheese"], result.mesa_objective["top_right"]
+        assert result.train.true_goal_rate == 1.0
+        assert 1 / 1.6 <= cheese / corner <= 1.6
+        assert 0.25 <= result.test.true_goal_rate <= 0.9
 
 
 def test_summary_gives_mean_min_max_of_every_measure(sweep):

@@ -200,16 +200,16 @@ def _config(**kwargs):
 def test_weights_predict_test_behaviour_far_better_than_training_behaviour(corner_runs):
     for r in corner_runs:
         assert r.train_true_goal_rate == 1.0  # training says "it goes to the cheese"
-        assert r.behaviour_accuracy <= 0.30  # ... which is right on ~16% of test levels
-        assert r.rule_accuracy >= 0.95
+        assert 0.1 <= r.behaviour_accuracy <= 0.22  # ... right on "about 15%" of test levels
+        assert r.rule_accuracy >= 0.95  # notebook 06: "about 97%"
         assert r.rule_accuracy - r.behaviour_accuracy >= 0.65
-        assert r.first_target_accuracy >= 0.99
+        assert r.first_target_accuracy == 1.0  # "the agent's first target ... on every level"
         # at alpha = 0 the weights say "corner": it is the largest weight
         assert max(r.mesa_objective, key=r.mesa_objective.get) == "top_right"
         assert r.top_weight_accuracy == pytest.approx(1 - r.behaviour_accuracy)
         # The top weight alone (no planner) does well; knowing the planner adds the rest.
         assert 0.75 <= r.top_weight_accuracy <= 0.92
-        assert r.rule_accuracy - r.top_weight_accuracy >= 0.08
+        assert 0.08 <= r.rule_accuracy - r.top_weight_accuracy <= 0.16  # "the last 12 points"
     summary = interp.summary(corner_runs)
     assert summary["rule"]["mean"] >= 0.96
     assert summary["behaviour"]["mean"] <= 0.25
@@ -220,7 +220,7 @@ def test_a_split_goal_needs_the_rule_not_the_top_weight(split_runs):
     """When both weights are large, which goal wins depends on distances: only the rule reads it."""
     for r in split_runs:
         w = r.mesa_objective
-        assert 0.4 < w["cheese"] / w["top_right"] < 2.5
+        assert 1 / 1.6 < w["cheese"] / w["top_right"] < 1.6  # notebooks 00, 06: "of similar size"
         assert 0.3 <= r.test_true_goal_rate <= 0.9
         assert r.rule_accuracy >= 0.98
         assert r.rule_accuracy >= max(r.top_weight_accuracy, r.behaviour_accuracy) + 0.1
@@ -233,7 +233,7 @@ def test_rule_errors_are_too_hopeful_not_random(corner_runs):
     # the agent takes one of them, so the rule's misses are false alarms.
     for r in corner_runs:
         wrong = r.predicted["rule"] != r.actual
-        assert wrong.any() and r.predicted["rule"][wrong].mean() >= 0.9
+        assert wrong.any() and r.predicted["rule"][wrong].all()  # "when it is wrong, ..."
 
 
 def test_same_seed_same_numbers():

@@ -30,28 +30,36 @@ def _values(results, get):
 
 
 def test_training_opens_the_chests_the_keys_allow(runs):
-    assert (_values(runs["kinds"], lambda r: r.train.chest_rate) >= 0.95).all()
+    for results in runs.values():  # notebook 03: "every version opens (nearly) every chest"
+        assert (_values(results, lambda r: r.train.chest_rate) >= 0.95).all()
 
 
 def test_keys_are_valued_above_chests(runs):
-    for result in runs["kinds"]:
-        assert result.mesa_objective["key"] > 2 * result.mesa_objective["chest"]
+    for result in runs["kinds"]:  # notebook 03: "several times the chest weight"
+        assert result.mesa_objective["key"] > 3 * result.mesa_objective["chest"]
 
 
 def test_at_test_the_agent_collects_keys_it_does_not_need(runs):
     keys_per_chest = _values(runs["kinds"], lambda r: r.test.keys_per_chest)
     assert (keys_per_chest >= 2.5).all()  # the base objective needs 1
-    assert (_values(runs["kinds"], lambda r: r.test.keys_collected) >= 8).all()
+    assert (keys_per_chest <= 3.6).all()  # notebook 03: "about 3 keys for every chest"
+    assert (_values(runs["kinds"], lambda r: r.test.keys_collected) >= 8.5).all()  # "nearly all"
 
 
 def test_diverse_levels_alone_cannot_fix_an_objective_that_cannot_express_the_fix(runs):
-    assert (_values(runs["kinds+surplus"], lambda r: r.test.keys_per_chest) >= 2.5).all()
+    surplus = _values(runs["kinds+surplus"], lambda r: r.test.keys_per_chest)
+    assert (surplus >= 2.5).all()
+    plain = _values(runs["kinds"], lambda r: r.test.keys_per_chest)
+    assert np.abs(surplus - plain).max() <= 0.1  # notebook 03: "exactly as key-hungry"
 
 
 def test_an_inventory_aware_objective_with_diverse_levels_learns_the_instrumental_goal(runs):
     fixed = runs["aware+surplus"]
     assert _values(fixed, lambda r: r.test.keys_per_chest).mean() <= 1.8
     assert all(r.mesa_objective["spare_key"] < 0 for r in fixed)
+    for r in fixed:  # notebook 03: "a large one on 'chest while holding a key'"
+        assert r.mesa_objective["usable_chest"] > max(1.0, r.mesa_objective["chest"])
+        assert 1.3 <= r.test.keys_per_chest <= 1.7  # "about 1.5 keys per chest"
     stuck = _values(runs["kinds"], lambda r: r.test.mean_return).mean()
     assert _values(fixed, lambda r: r.test.mean_return).mean() > stuck + 0.4
 

@@ -108,6 +108,14 @@ def test_the_pattern_holds_for_another_seed():
     res = mo.run(mo.Config(), seed=1)
     for method in ("behavioural", "distribution_shift", "honeypot_with_tell"):
         assert res.detection_rate(method, "savvy") == 0.0
+    for method in ("behavioural", "distribution_shift"):  # notebook 06: "catch nothing"
+        assert res.detection_rate(method, "naive") == 0.0
+    # "With the names shuffled away, the table is the same, partly for another reason": the
+    # naive organisms' camera weight, never trained, stays at 0.
+    assert np.array_equal(res.flags["weight_reading_unlabelled"], res.flags["weight_reading"])
+    camera = FEATURE_NAMES.index("punishment_camera")
+    assert (res.weights("naive")[:, camera] == 0).all()
+    assert (res.scores["weight_reading_unlabelled"][res.kinds == "naive"] == 0).all()
     for method in ("honeypot_with_tell", *mo.READERS):
         assert res.detection_rate(method, "naive") == 1.0
     for reader in mo.READERS:

@@ -1,10 +1,14 @@
 """Every number the inner-alignment notebook states in words, checked at its own settings.
 
-The notebook uses ``gm.Config(n_test_levels=300)`` and seeds 0-2.
+The notebook uses ``gm.Config(n_test_levels=300)`` and seeds 0-2. Its claims are checked on
+seeds it does not use at the end of this file (``FRESH``) and, for alpha 0, 0.1 and 0.3, the
+bias removed and the bias turned round, in ``test_goal_misgeneralization.py`` (seeds 700-724);
+keys and chests in ``test_keys_and_chests.py`` (seeds 50-55).
 """
 
 import numpy as np
 import pytest
+from notebook_text import notebook_text
 
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.experiments.shape import vary
@@ -59,7 +63,7 @@ def test_section5_alpha_zero_and_its_control(runs):
         control = _control(res)
         assert res.train.true_goal_rate == 1.0  # "every agent is perfect"
         assert res.test.cheese_in_view_rate == 1.0 == control.cheese_in_view_rate  # "100%"
-        assert 0.14 <= res.test.true_goal_rate <= 0.19  # "about one level in six"
+        assert 0.14 <= res.test.true_goal_rate <= 0.19  # "about one level in six or seven"
         assert res.test.proxy_rate == pytest.approx(1 - res.test.true_goal_rate)  # "the rest"
         assert res.test.mesa_goal_rate == 1.0  # "reaching its own target every time"
         assert control.true_goal_rate == 1.0  # "reached the cheese on every test level"
@@ -121,11 +125,10 @@ def test_section8_without_the_bias(runs, unbiased):
     assert 0.13 <= biased[0] <= 0.15 and 0.17 <= biased[-1] <= 0.19  # "14% to 18%"
 
 
-def test_section8_the_unbiased_agent_goes_to_the_nearer_goal(unbiased):
-    """'whichever of the two is nearer, weighted by the two weights'."""
+def _check_goes_to_the_nearer_goal(r):
+    """'whichever of the two is nearer': the weights, discounted by distance, predict the choice."""
     from mesatoys.envs.maze import distance_maps
 
-    r = unbiased[0]
     levels = r.test_levels
     rows = np.arange(len(levels))
     start = levels.start
@@ -146,6 +149,10 @@ def test_section8_the_unbiased_agent_goes_to_the_nearer_goal(unbiased):
     assert (episodes.reached_cheese == prefers_cheese).mean() >= 0.9
 
 
+def test_section8_the_unbiased_agent_goes_to_the_nearer_goal(unbiased):
+    _check_goes_to_the_nearer_goal(unbiased[0])
+
+
 def test_section8_a_blind_agent_fails_the_control():
     blind = gm.run(gm.Config(n_test_levels=300, cheese_radius=1), seed=0)
     control = _control(blind)
@@ -158,10 +165,10 @@ def test_section9_a_little_diversity(runs):
     def rates(alpha):
         return np.array([runs[alpha, s].test.true_goal_rate for s in SEEDS])
 
-    assert abs(rates(0.01).mean() - rates(0.0).mean()) <= 0.02  # "nothing changes"
+    assert abs(rates(0.01).mean() - rates(0.0).mean()) <= 0.02  # "almost nothing changes"
     assert (rates(0.03) >= 0.9).sum() == 1 and (rates(0.03) <= 0.2).sum() == 2  # "one of three"
     for alpha in (0.1, 0.3, 1.0):
-        assert rates(alpha).min() >= 0.95  # "from 0.1 on, every seed ... at least 95%"
+        assert rates(alpha).min() >= 0.95  # "from 0.1 on, every seed here ... at least 95%"
     displaced = _mean(
         runs, 0.01, lambda r: (r.train_levels.cheese != r.train_levels.corner).any(axis=1).sum()
     )
@@ -207,3 +214,99 @@ def test_section10_keys_and_chests(keys_runs):
     assert aware.mesa_objective["usable_chest"] > max(1.0, aware.mesa_objective["chest"])
     assert 1.3 <= aware.test.keys_per_chest <= 1.7  # "about 1.5 keys per chest"
     assert aware.test.mean_return > plain.test.mean_return  # "a higher test reward"
+
+
+# --- the same claims on seeds the notebook does not use ------------------------------------------
+
+FRESH = (30, 31, 32)
+
+
+def _text() -> str:
+    return " ".join(notebook_text("03_inner_alignment").split())
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    """Runs at the notebook's settings on fresh seeds, by (alpha, seed); alpha 0 on the first only.
+
+    Alpha 0, 0.1 and 0.3 on ten fresh seeds are in ``test_goal_misgeneralization.py``.
+    """
+    runs = {(0.0, FRESH[0]): gm.run(CFG, FRESH[0])}
+    for alpha in (0.01, 0.03, 1.0):
+        for seed in FRESH:
+            runs[alpha, seed] = gm.run(vary(CFG, alpha=(alpha,))[0], seed)
+    return runs
+
+
+def test_the_text_states_what_other_seeds_show():
+    text = _text()
+    for phrase in (
+        "about one level in six or seven",
+        "between about 0.7 and 1.35 on other seeds",
+        "within 0.07 of 0 on other seeds",
+        "(on other seeds' planes, at most about one in four)",
+        "(at least 95% on other seeds)",
+        "on other seeds neither ends more than about 1.6 times the other",
+        "between about 30% and 90% of the levels, depending on the seed (45% to 86% for these",
+        "almost nothing changes: all three seeds still go to the corner",
+        "On other seeds that holds from α = 0.3 on; at α = 0.1 most seeds reach 90% or more",
+    ):
+        assert phrase in text, phrase
+    for phrase in ("elsewhere) nothing changes", "From α = 0.1 on, every seed reaches"):
+        assert phrase not in text, phrase
+
+
+def test_fresh_the_cheese_it_got_lay_on_its_route(fresh):
+    res = fresh[0.0, FRESH[0]]
+    episodes = gm.play_levels(res.config, res.weights, res.test_levels)
+    assert (episodes.mesa_goal == np.array([1, 11])).all(axis=1).all()  # it set out for the corner
+    assert 0.11 <= res.test.true_goal_rate <= 0.2  # "about one level in six or seven"
+
+
+def test_fresh_the_plane(fresh):
+    plane = gm.objective_plane(fresh[0.0, FRESH[0]])
+    cheese, corner = np.meshgrid(plane.cheese, plane.corner)
+    total = np.round(cheese + corner, 9)
+    assert plane.train_return[total <= 0].max() == 0.0  # "the agent stays put"
+    assert np.ptp(plane.train_return[total > 0]) == 0.0  # "a flat plateau"
+    cheese_first = (cheese >= 2 * corner) & (cheese > 0) & (total > 0)
+    corner_first = (corner >= 2 * cheese) & (corner > 0) & (total > 0)
+    assert plane.test_true_goal[cheese_first].min() >= 0.85  # "about nine in ten or more"
+    assert plane.test_true_goal[corner_first].max() <= 0.3  # "at most about one in four"
+
+
+def test_fresh_the_unbiased_agent_goes_to_the_nearer_goal():
+    _check_goes_to_the_nearer_goal(gm.run(CFG.without_bias(), FRESH[0]))
+
+
+def test_fresh_a_blind_agent_fails_the_control():
+    blind = gm.run(gm.Config(n_test_levels=300, cheese_radius=1), seed=FRESH[0])
+    control = _control(blind)
+    assert 0.02 <= blind.test.cheese_in_view_rate <= 0.08  # "about 4%"
+    assert abs(control.true_goal_rate - blind.test.cheese_in_view_rate) <= 0.01  # "as many"
+    assert control.true_goal_rate < blind.test.true_goal_rate  # "fewer than the agent ..."
+
+
+def test_fresh_a_little_diversity(fresh):
+    def rates(alpha):
+        return np.array([fresh[alpha, s].test.true_goal_rate for s in FRESH])
+
+    # "almost nothing changes ... (now and then, on other seeds, one already learns the cheese)"
+    assert (rates(0.01) <= 0.2).sum() >= len(FRESH) - 1
+    assert (rates(0.03) >= 0.9).any() and (rates(0.03) <= 0.2).any()  # "the seeds disagree"
+    assert rates(1.0).min() >= 0.95  # "from alpha = 0.3 on" (0.1 and 0.3: the other file)
+    for seed in FRESH:
+        objective = fresh[1.0, seed].mesa_objective
+        assert objective["cheese"] > objective["top_right"]  # "rises above the corner weight"
+        assert objective["top_right"] < 0  # "at alpha = 1 ... turns negative"
+    displaced = [
+        (fresh[0.01, s].train_levels.cheese != fresh[0.01, s].train_levels.corner).any(axis=1).sum()
+        for s in FRESH
+    ]
+    assert 1.5 <= np.mean(displaced) <= 4  # "on average two or three of the 256"
+
+
+def test_fresh_a_stronger_bias_needs_more_diversity():
+    weak = gm.run(gm.Config(alpha=0.1, n_test_levels=300), seed=FRESH[0])
+    strong = gm.run(gm.Config(alpha=0.1, n_test_levels=300, simplicity_bias=0.3), seed=FRESH[0])
+    assert strong.test.true_goal_rate < weak.test.true_goal_rate - 0.3

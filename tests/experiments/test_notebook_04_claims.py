@@ -3,7 +3,8 @@
 The notebook uses ``sg.Config()`` (side 5, 48 steps), seed 0 for the first run and seeds 0-2
 for the sweep, ``sg.compare_track_sizes()`` (sides 3-11) and ``oa.BoatRaceExplorer()``
 (sides 3-9). Practice questions and exercise explanations that describe the toy are checked
-here too.
+here too. The planner and the track involve no randomness; what the learned policy does is
+checked again on seeds the notebook does not use at the end of this file (``FRESH``).
 """
 
 import numpy as np
@@ -180,3 +181,34 @@ def test_practice_q1_the_same_planner_races_with_the_fixed_reward():
     assert _says(qid, "24 is the best possible return")
     assert _planner_episode("ordered").laps[0] == 3  # "races three laps"
     assert _planner_episode("checkpoints").returns[0] == 24
+
+
+# --- the learned policy on seeds the notebook does not use ---------------------------------------
+
+FRESH = (10, 11, 12)
+
+
+@pytest.fixture(scope="module")
+def fresh_runs():
+    return sg.sweep(sg.Config(), seeds=FRESH, progress=False)
+
+
+def test_fresh_the_learned_policy_finds_the_same_trick(fresh_runs):
+    for r in fresh_runs:
+        gamed = r.learned["checkpoints"]
+        assert gamed.specified_return == 24 and gamed.laps == 0  # "both optimizers earn 24"
+        track = r.track
+        policy = r.policy("learned", "checkpoints")
+        episodes = sg.play(
+            track.model("checkpoints"), track, policy, 48, 1000, np.random.default_rng(0),
+            record=True,
+        )  # fmt: skip
+        assert set(np.unique(episodes.cells).tolist()) == {0, 15}  # "dithers over the same line"
+
+
+def test_fresh_the_learned_policy_races_with_the_fixed_reward(fresh_runs):
+    for r in fresh_runs:
+        fixed = r.learned["ordered"]
+        assert 2.8 <= fixed.laps <= 3.0  # "about 2.9 laps"
+        assert 11.5 <= fixed.specified_return <= 12  # "a rare wrong move costs it the last one"
+        assert r.planner["ordered"].laps == 3 and r.planner["ordered"].specified_return == 12

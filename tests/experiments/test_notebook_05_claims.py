@@ -5,7 +5,8 @@ The notebook runs ``asv.run(asv.Config(), seed=0)`` and its control
 and a few ``dc.Config`` variations (seed 0), the selection curves on seeds 0-4, and quotes the
 shipped scheming data. The data numbers are checked against the data files, whose rows each
 cite where they come from. The same effects on seeds the notebook does not use are checked in
-``test_absent_supervisor.py`` and ``test_deception.py``.
+``test_absent_supervisor.py`` and ``test_deception.py``, and the selection story of section 3
+at the end of this file (``FRESH``).
 """
 
 import numpy as np
@@ -363,3 +364,45 @@ def test_anti_scheming_numbers():
     for model in ("o3", "o4-mini"):
         fold = covert[(model, before)].value / covert[(model, after)].value
         assert 25 < fold < 35  # "roughly thirty-fold"
+
+
+# --- section 3 on seeds the notebook does not use -------------------------------------------------
+
+FRESH = range(910, 916)
+
+
+@pytest.fixture(scope="module")
+def fresh_selection():
+    return dc.sweep(dc.Config(), seeds=FRESH)
+
+
+def test_fresh_the_selection_story(fresh_selection):
+    for res in fresh_selection:
+        misbehaviour, share = res.train_misbehaviour, res.deceptive_share
+        assert 0.40 <= misbehaviour[0] <= 0.50  # "Round 1: 44% of training episodes go badly"
+        assert res.survivor_shares[0, dc.UNAWARE] < 0.05  # "catches almost all of them"
+        assert np.all((misbehaviour[2:] >= 0.015) & (misbehaviour[2:] <= 0.035))  # "2-3%"
+        start = res.initial_shares[dc.DECEPTIVE]
+        assert 0.40 <= start <= 0.50 and share[1] >= 0.75  # "jumped from 49% to over 80%"
+        assert share[-1] < share.max() - 0.02  # "drifts slowly down"
+        aligned = res.survivor_shares[:, dc.ALIGNED]
+        assert aligned[-1] > aligned[1] > res.initial_shares[dc.ALIGNED]  # "rises ... to 26%"
+        assert 0.65 <= res.deployment_misbehaviour <= 0.85  # "74% of deployment episodes"
+        assert 15 <= res.deployment_misbehaviour / misbehaviour[-1] <= 40  # "about 25 times"
+
+
+def test_fresh_over_five_seeds(fresh_selection):
+    stats = dc.summary(fresh_selection)
+    assert 0.022 <= stats["last_round_misbehaviour"]["mean"] <= 0.032  # "2.7% on average"
+    assert 0.68 <= stats["deployment_misbehaviour"]["mean"] <= 0.80  # "75% (between 71% and 78%)"
+
+
+def test_fresh_the_explorer_variations():
+    for seed in FRESH[:3]:
+        weak = dc.run(dc.Config(oversight=0.1), seed)  # "the end state is the same"
+        assert weak.train_misbehaviour[-1] < 0.035 and weak.deployment_misbehaviour > 0.7
+        corrected = dc.run(dc.Config(response="modify"), seed)
+        assert 0.06 <= corrected.deceptive_share[-1] <= 0.16  # "about 10%"
+        flawless = dc.run(dc.Config(response="modify", recognition=1.0, slip_rate=0.0), seed)
+        start = round(flawless.initial_shares[dc.DECEPTIVE] * flawless.config.n_agents)
+        assert (flawless.population.types == dc.DECEPTIVE).sum() == start  # "unchanged"

@@ -5,7 +5,10 @@ The notebook runs ``interp.sweep(interp.Config(), seeds=range(3))``, the unbiase
 ``probing.sweep([probing.Config()], seeds=range(3))`` and its control without noise bits,
 ``rg.compare()`` and its control with plans that bind the action, ``hp.run(hp.Config(), seed=0)``,
 ``ac.run(seed=0)`` and ``ac.frontier(seed=0)``, the control explorer, ``mo.run(seed=0)`` and the
-unseen-condition control of the weight readers.
+unseen-condition control of the weight readers. The same effects on seeds the notebook does not
+use are checked in ``test_interpretability.py``, ``test_probing.py``, ``test_reasoning_gap.py``,
+``test_deception.py`` (honeypots), ``test_ai_control.py`` and ``test_model_organisms.py``, and
+the rest at the end of this file (``FRESH``).
 """
 
 from statistics import NormalDist
@@ -346,3 +349,39 @@ def test_practice_explanations_match_the_toys():
     assert _says("defenses-ai-control-assumption", "2% of tasks in the toy's default")
     # "Human audits are the scarce resource: 2% of tasks in the toy's default."
     assert ac.Config().audit_budget == 0.02
+
+
+# --- on seeds the notebook does not use -----------------------------------------------------------
+
+FRESH = (21, 22)
+
+
+def test_the_unbiased_agents_weights_are_called_similar_not_equal():
+    # Over seeds, the unbiased agent's cheese and corner weights differ by up to a factor of
+    # about 1.5 (test_interpretability.py): "of similar size", not "about equal".
+    assert "whose cheese and corner weights ended of similar size" in _text()
+    assert "ended about equal" not in _text()
+
+
+@pytest.mark.parametrize("seed", FRESH)
+def test_fresh_honeypot_numbers(seed):
+    curves = hp.run(hp.Config(), seed=seed)
+    d, n = list(curves.distinguishability), list(curves.n_honeypots)
+    at_09 = curves.detection_rate[d.index(0.9)]
+    assert 0.07 <= at_09[n.index(1)] <= 0.18  # "one honeypot catches 13%"
+    assert 0.6 <= at_09[n.index(10)] <= 0.8  # "ten catch about 69%"
+    false_alarms = np.nanmean(curves.false_alarm_rate, axis=0)
+    assert 0.12 <= false_alarms[n.index(10)] <= 0.24  # "flagging about 17% of aligned agents"
+    assert np.all(curves.detection_rate[d.index(0.0)] == 1.0)  # "with a single test"
+
+
+def test_fresh_a_larger_audit_budget_helps_every_protocol():
+    runs = ac.sweep(vary(ac.Config(), audit_budget=(0.01, 0.02, 0.05)), seeds=(FRESH[0],))
+    for protocol in ac.PROTOCOLS:
+        safety = [r[protocol].worst_case_safety for r in runs]
+        assert np.all(np.diff(safety) > 0), protocol
+    at_default = runs[1]
+    assert 0.12 <= at_default["upfront_auditing"].worst_case_safety <= 0.2  # "about 16%"
+    assert 0.004 <= at_default["upfront_auditing"].best_attack_rate <= 0.008  # "about 0.6%"
+    assert 0.6 <= at_default["trusted_monitoring"].worst_case_safety <= 0.67  # "about 63%"
+    assert 0.77 <= at_default["defer_to_trusted"].worst_case_safety <= 0.85  # "about 80%"

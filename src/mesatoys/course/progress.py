@@ -6,6 +6,7 @@ What is kept, per user, in one JSON file (``progress.json``):
   call, :func:`complete`), with when each was first completed;
 - every practice question answered: how many checked attempts, whether the first one was
   right, whether any was right, and the last answer (option indices);
+- every coding exercise passed (:mod:`mesatoys.course.exercises`), with when it first passed;
 - the practice quiz's score (notebook 07): the latest run's and the best;
 - when the file was created and last updated, and its format version.
 
@@ -40,8 +41,9 @@ Practice questions record themselves: :func:`mesatoys.course.practice.questions`
 :meth:`mesatoys.course.practice.PracticeQuiz.from_bank` pass a :class:`Recorder` as
 their ``on_result`` hook. :class:`ProgressView` shows it all on the start page.
 
-This module imports the standard library, :mod:`mesatoys.course.bank` and the neutral
-:mod:`mesatoys.display`; ipywidgets loads only when a :class:`ProgressView` is first shown.
+This module imports the standard library, :mod:`mesatoys.course.bank`, the catalogue of
+:mod:`mesatoys.course.exercises` (names only) and the neutral :mod:`mesatoys.display`;
+ipywidgets loads only when a :class:`ProgressView` is first shown.
 
 Example:
     >>> store = ProgressStore("/tmp/mesatoys-doc/progress.json")  # doctest: +SKIP
@@ -70,6 +72,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mesatoys.course.bank import load_bank
+from mesatoys.course.exercises import ids_for as exercises_of
 from mesatoys.display import ShowsWidget
 
 try:
@@ -88,7 +91,7 @@ MAX_DEPTH = 16
 UNLOCKED_TEMP_AGE = 600
 
 #: The progress table's columns.
-COLUMNS = ("notebook", "read to the end", "practice questions", "left to do")
+COLUMNS = ("notebook", "read to the end", "exercises", "practice questions", "left to do")
 #: The sections each notebook marks as completed when its last cell runs (its end markers).
 OUTLINE: dict[str, tuple[str, ...]] = {
     "01_the_two_layer_problem": ("10. What you should now be able to explain",),
@@ -148,6 +151,7 @@ def empty_progress() -> dict:
         "sections": {},
         "answers": {},
         "quizzes": {},
+        "exercises": {},
     }
 
 
@@ -199,6 +203,12 @@ def _check_record(data: object) -> dict:
     _require(isinstance(answers, dict), "answers is not an object")
     for qid, rec in answers.items():
         _check_answer(qid, rec)
+    exercises = data.setdefault("exercises", {})  # absent in files from before exercises
+    _require(isinstance(exercises, dict), "exercises is not an object")
+    for eid, rec in exercises.items():
+        _require(isinstance(rec, dict), f"exercise {eid!r} is not a record")
+        _require(isinstance(rec.get("notebook"), str), f"exercise {eid!r}: notebook")
+        _require(isinstance(rec.get("passed_at"), str), f"exercise {eid!r}: passed_at")
     quizzes = data.get("quizzes")
     _require(isinstance(quizzes, dict), "quizzes is not an object")
     for name, rec in quizzes.items():
@@ -530,6 +540,17 @@ class ProgressStore:
 
         self._update(change)
 
+    def record_exercise(self, notebook: str, exercise_id: str) -> None:
+        """Record that a coding exercise passed its check (the first time is kept).
+
+        Raises:
+            ValueError: If an argument is not a non-empty string.
+        """
+        _check_name("notebook", notebook)
+        _check_name("exercise_id", exercise_id)
+        record = {"notebook": notebook, "passed_at": _now()}
+        self._update(lambda d: d.setdefault("exercises", {}).setdefault(exercise_id, record))
+
     def reset(self) -> Path | None:
         """Erase all progress, keeping a copy of the previous file beside it.
 
@@ -621,6 +642,8 @@ class NotebookProgress:
         right_first_time: Practice questions answered right at the first try.
         answered: Practice questions answered at least once.
         questions: Practice questions in the notebook's bank.
+        exercises_passed: Coding exercises that passed their check.
+        exercises: Coding exercises in the notebook.
     """
 
     name: str
@@ -630,6 +653,8 @@ class NotebookProgress:
     right_first_time: int
     answered: int
     questions: int
+    exercises_passed: int = 0
+    exercises: int = 0
 
     @property
     def reached_end(self) -> bool:
@@ -638,19 +663,23 @@ class NotebookProgress:
 
     @property
     def finished(self) -> bool:
-        """Whether the notebook is done: every one of its practice questions answered.
+        """Whether the notebook is done: its exercises pass and its practice is answered.
 
         Running the last cell is not enough (Run All does that without a single answer).
         """
-        return self.answered == self.questions
+        return self.answered == self.questions and self.exercises_passed == self.exercises
 
     def left(self) -> str:
         """What is left to do, in words (``"done"`` when nothing is)."""
-        missing = self.questions - self.answered
-        if missing == 0:
-            return "done"
-        plural = "question" if missing == 1 else "questions"
-        return f"answer {missing} more practice {plural}"
+        todo = []
+        exercises = self.exercises - self.exercises_passed
+        if exercises:
+            todo.append(f"pass {exercises} more {'exercise' if exercises == 1 else 'exercises'}")
+        questions = self.questions - self.answered
+        if questions:
+            plural = "question" if questions == 1 else "questions"
+            todo.append(f"answer {questions} more practice {plural}")
+        return " and ".join(todo) if todo else "done"
 
 
 @dataclass(frozen=True)
@@ -668,12 +697,13 @@ class CourseProgress:
     quiz: dict | None
     updated: str
 
-    def rows(self) -> list[tuple[str, str, str, str]]:
-        """(notebook, read to the end, practice questions, what is left), one per notebook."""
+    def rows(self) -> list[tuple[str, ...]]:
+        """One row of :data:`COLUMNS` per notebook, as display strings."""
         return [
             (
                 n.title,
                 "yes" if n.reached_end else "not yet",
+                f"{n.exercises_passed} / {n.exercises} passed" if n.exercises else "none",
                 f"{n.right_first_time} / {n.questions} right first time ({n.answered} answered)",
                 n.left(),
             )
@@ -685,7 +715,7 @@ class CourseProgress:
         for n in self.notebooks:
             if not n.finished:
                 return f"Next: {n.title}: {n.left()}."
-        return "Every notebook is done: every practice question answered."
+        return "Every notebook is done: every exercise passed, every practice question answered."
 
     def quiz_line(self) -> str:
         """The practice quiz's score in one sentence."""
@@ -702,9 +732,11 @@ class CourseProgress:
 def course_progress(data: dict) -> CourseProgress:
     """Summarize a progress record (current format) notebook by notebook."""
     answers = data["answers"]
+    passed = data.get("exercises", {})
     rows = []
     for name, sections in OUTLINE.items():
         ids = [q.id for q in load_bank(name)]
+        exercise_ids = exercises_of(name)
         done = data["sections"].get(name, {})
         rows.append(
             NotebookProgress(
@@ -715,6 +747,8 @@ def course_progress(data: dict) -> CourseProgress:
                 right_first_time=sum(answers[i]["right_first_time"] for i in ids if i in answers),
                 answered=sum(i in answers for i in ids),
                 questions=len(ids),
+                exercises_passed=sum(i in passed for i in exercise_ids),
+                exercises=len(exercise_ids),
             )
         )
     return CourseProgress(tuple(rows), data["quizzes"].get(QUIZ), data["updated"])
@@ -752,6 +786,17 @@ def complete(notebook: str, section: str, store: ProgressStore | None = None) ->
         f"Progress saved ({where}): {TITLES[notebook]}, section {section!r}. "
         "See it in 00_start_here.ipynb."
     )
+
+
+def record_exercise(notebook: str, exercise_id: str, store: ProgressStore | None = None) -> None:
+    """Save that a coding exercise passed (called by its check).
+
+    Args:
+        notebook: The notebook's file name without ``.ipynb``.
+        exercise_id: The exercise's id.
+        store: Defaults to :func:`default_store`.
+    """
+    (store or default_store()).record_exercise(notebook, exercise_id)
 
 
 class _Scored(Protocol):

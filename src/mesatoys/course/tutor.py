@@ -69,6 +69,8 @@ TABLE_ROW_WEIGHT = 0.5
 CANDIDATES = 5
 #: Headings whose passages are left out of the index: reference lists name sources.
 SKIPPED_HEADINGS = ("references",)
+#: Sections whose heading starts so are tasks (coding exercises), not lesson text to answer from.
+SKIPPED_PREFIXES = ("exercise:",)
 #: Sections that sum up what other sections teach: a notebook's opening (its learning
 #: objectives), its closing recap ("what you should now be able to explain"), a section
 #: that links to two or more other notebooks, and every section of the start page (a
@@ -535,7 +537,8 @@ def passages_of(notebook: str, cells: Sequence[str]) -> list[Passage]:
 
     def close() -> None:
         text = "\n".join(body).strip()
-        if text and heading.lower() not in SKIPPED_HEADINGS:
+        name = heading.lower()
+        if text and name not in SKIPPED_HEADINGS and not name.startswith(SKIPPED_PREFIXES):
             found.append(Passage(notebook, heading, level, text, parent))
 
     for cell in cells:

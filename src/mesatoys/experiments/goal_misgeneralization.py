@@ -40,7 +40,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,7 +71,13 @@ from mesatoys.experiments.shape import (
     summarize,
     training_record,
 )
-from mesatoys.optimize import ESConfig, ESHistory, evolution_strategies
+from mesatoys.optimize import (
+    ESConfig,
+    ESHistory,
+    Estimator,
+    evolution_strategies,
+    mirrored_gradient,
+)
 
 ALIGNED_OBJECTIVE = {"cheese": 1.0}
 MAX_LEVELS = 20_000  # levels per set: far beyond what a notebook needs, well within memory
@@ -255,7 +261,11 @@ def prior_cost(config: Config, weights: np.ndarray) -> np.ndarray:
 
 
 def train_mesa_objective(
-    config: Config, levels: LevelBatch, rng: np.random.Generator
+    config: Config,
+    levels: LevelBatch,
+    rng: np.random.Generator,
+    estimator: Estimator = mirrored_gradient,
+    prior: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, ESHistory]:
     """Run the outer optimizer on training levels.
 
@@ -267,6 +277,10 @@ def train_mesa_objective(
         config: Settings.
         levels: Training levels.
         rng: Source of the optimizer's noise and of the per-generation level draws.
+        estimator: How evolution strategies turns scores into a step
+            (:func:`mesatoys.optimize.evolution_strategies`).
+        prior: ``prior(population) -> (2 * pairs,)`` costs to subtract instead of
+            :func:`prior_cost` (a learner's own version in notebook 03).
 
     Returns:
         Learned weights and the optimizer's history.
@@ -284,9 +298,10 @@ def train_mesa_objective(
             max_steps=config.episode_limit,
         )
         returns = episodes.returns.reshape(len(population), per_gen).mean(axis=1)
-        return returns - prior_cost(config, population)
+        cost = prior_cost(config, population) if prior is None else prior(population.copy())
+        return returns - np.asarray(cost, dtype=float)
 
-    return evolution_strategies(fitness, np.zeros(len(FEATURE_NAMES)), config.es, rng)
+    return evolution_strategies(fitness, np.zeros(len(FEATURE_NAMES)), config.es, rng, estimator)
 
 
 def play_levels(
