@@ -134,3 +134,17 @@ def test_kernel_saves_progress_in_the_temporary_home(tmp_path, progress_home):
     saved = json.loads((progress_home / "progress.json").read_text(encoding="utf-8"))
     assert list(saved["sections"]) == ["01_the_two_layer_problem"]
     assert str(progress_home) in nb.cells[0].outputs[0]["text"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_no_cell_prints_a_text_version_under_its_live_widget(path):
+    """A widget shows its text version only where it cannot render (its ``text/plain``).
+
+    Printed under a live widget, the text would describe the starting view forever while
+    the widget moved on.
+    """
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not re.search(r"print\(\w+\.text_summary\(\)\)", cell.source), cell.source
+            assert "display(" not in cell.source or ".widget)" not in cell.source, cell.source

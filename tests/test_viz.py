@@ -467,6 +467,24 @@ def test_explorer_displays_as_widget_with_text_fallback():
     assert bundle["text/plain"] == ex.text_summary()
 
 
+def test_explorer_controls_keep_a_usable_slider_and_wrap_when_narrow():
+    """Short labels (the long explanation in a tooltip); every slider track at least 120 px
+    wide whatever the screen (a readout takes about 60 px); rows that wrap, not squeeze."""
+    from mesatoys.viz import explorer as vex
+
+    ex = _explorer()
+    widget = ex.widget
+    for name in ("alpha", "level"):
+        control = ex._controls[name]
+        assert len(control.description) <= 8
+        least = int(control.layout.min_width.removesuffix("px"))
+        assert least - vex.LABEL_PX - 60 >= 120
+        assert control.layout.width == "100%"
+    assert "cheese away from the corner" in ex._controls["alpha"].tooltip
+    rows = [child for child in widget.children if hasattr(child, "children")]
+    assert rows and all(row.layout.flex_flow == "row wrap" for row in rows)
+
+
 def test_objective_bar_chart_keeps_a_fixed_span_unless_a_weight_needs_more():
     small = mp.objective_bar_chart(None, dict.fromkeys(FEATURE_NAMES, 0.1), span=2.0)
     assert small.axes[0].get_xlim() == pytest.approx((-2.0, 2.0))

@@ -124,11 +124,14 @@ def test_widgets_drive_the_view(explorer):
     assert "text/plain" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
 
 
+def test_every_pair_of_slider_values_is_accepted():
+    assert max(vac.BUDGETS) + max(vac.DEFER_FRACTIONS) <= 1
+
+
 def test_bad_input_shows_a_message_and_changes_nothing(explorer):
     controls = explorer._controls
-    controls["audit_budget"].value = 0.2
-    controls["defer_fraction"].value = 0.9  # 0.2 + 0.9 > 1
-    assert "audit_budget + defer_fraction must be at most 1" in explorer._message.value
+    with pytest.raises(ValueError, match="audit_budget \\+ defer_fraction must be at most 1"):
+        explorer.set(audit_budget=0.2, defer_fraction=0.9)  # from code, not the sliders
     assert 'role="alert"' in explorer._message.value
     assert explorer.defer_fraction == 0.1 and controls["defer_fraction"].value == 0.1
     with pytest.raises(ValueError, match="attack_rate must be 'best' or one of"):

@@ -188,9 +188,21 @@ def test_explorer_sliders_drive_the_view():
     assert "text/plain" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
 
 
+def test_the_sliders_offer_only_settings_that_run():
+    explorer = vd.DeceptionExplorer()
+    controls = explorer.widget and explorer._controls
+    for name in ("awareness_rate", "oversight"):
+        slider = controls[name]
+        for value in (slider.min, slider.max):
+            explorer.set(**{name: value})
+            assert explorer.message is None, (name, value)
+    explorer.set(training_rounds=controls["training_rounds"].max)
+
+
 def test_explorer_shows_a_readable_message_for_settings_that_cannot_run():
     explorer = vd.DeceptionExplorer()
     controls = explorer.widget and explorer._controls
+    controls["oversight"].min = 0.0  # a slider set up wrongly: still no traceback
     controls["oversight"].value = 0.0  # no traceback: a message in the widget
     assert explorer.message is not None
     assert "oversight must be above 0" in explorer.message

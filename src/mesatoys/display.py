@@ -98,6 +98,33 @@ class BlitRenderer:
         return encode_png(pixels if self.alpha else pixels[..., :3])
 
 
+#: A slider's readout (its value) takes about this many pixels; its track gets the rest.
+READOUT_PX = 60
+#: The least a slider's track may have, on any screen.
+TRACK_MIN_PX = 130
+#: A row of controls that wraps onto the next line when the notebook is narrow.
+ROW_WRAP = {"flex_flow": "row wrap", "align_items": "center"}
+
+
+def slider_look(label_px: int = 90) -> dict[str, Any]:
+    """``style`` and ``layout`` for a slider that fits any screen from 800 px up.
+
+    Sliders of one widget share a label width, so their tracks start at the same place; a
+    slider takes the row's width (at most 560 px) and never less than its label, readout
+    and :data:`TRACK_MIN_PX` of track. Keep labels short; explain them in a ``tooltip``.
+
+    Args:
+        label_px: Width of the label, in pixels.
+    """
+    import ipywidgets as w
+
+    least = label_px + READOUT_PX + TRACK_MIN_PX
+    return {
+        "style": {"description_width": f"{label_px}px"},
+        "layout": w.Layout(width="100%", min_width=f"{least}px", max_width="560px"),
+    }
+
+
 class ShowsWidget:
     """Mixin: displaying the object shows its widget, or its plain text where widgets don't render.
 

@@ -374,6 +374,47 @@ def test_alpha_slider_redraws_the_explorer_figure(finished, artifacts):
     cell.screenshot(path=str(artifacts / "03_inner_alignment-explorer-after.png"))
 
 
+_FIT = """(root) => {
+  const nb = document.querySelector(`${root} .jp-Notebook`);
+  const tracks = Array.from(nb.querySelectorAll('.noUi-target')).map(t => {
+    const r = t.getBoundingClientRect();
+    const label = t.closest('.widget-hslider, .jupyter-widget-hslider');
+    return [label ? label.innerText.split('\\n')[0] : '?', Math.round(r.width)];
+  });
+  const radios = Array.from(nb.querySelectorAll('.widget-radio-box label')).map(l => {
+    const circle = l.querySelector('input').getBoundingClientRect();
+    const text = Array.from(l.childNodes).find(n => n.nodeType === 3 && n.textContent.trim());
+    const range = document.createRange();
+    range.selectNodeContents(text || l);
+    const line = range.getClientRects()[0];
+    const middle = r => (r.top + r.bottom) / 2;
+    return [l.innerText.slice(0, 40), Math.round(Math.abs(middle(circle) - middle(line))),
+            Math.round(line.left - circle.right), l.innerHTML.slice(0, 80)];
+  });
+  return {tracks, radios};
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 800])
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_controls_fit_the_screen(name, finished, artifacts, width):
+    """Every slider track at least 120 px wide; every radio circle beside its answer's first
+    line, on a laptop screen and on a narrow one (the file browser closed)."""
+    nb_page = finished(name)
+    nb_page.page.set_viewport_size({"width": width, "height": 768})
+    try:
+        nb_page.page.wait_for_timeout(500)  # the notebook lays itself out again
+        found = nb_page.page.evaluate(_FIT, nb_page.root)
+        nb_page.page.screenshot(path=str(artifacts / f"{name}-{width}px.png"))
+    finally:
+        nb_page.page.set_viewport_size({"width": 1366, "height": 768})
+    narrow = [t for t in found["tracks"] if t[1] < 120]
+    assert not narrow, f"{name}: slider tracks under 120 px at {width} px: {narrow}"
+    # beside the answer's first line, and to its left
+    detached = [r for r in found["radios"] if r[1] > 8 or not 0 <= r[2] <= 40]
+    assert not detached, f"{name}: radio circles apart from their answers at {width} px: {detached}"
+
+
 def _single_choice(name: str, tab: NotebookTab):
     """(question, its cell index): the notebook's first single-choice practice question."""
     bank = load_bank(name)

@@ -54,7 +54,10 @@ _STYLE = (
     "<style>"
     ".mesatoys-practice .widget-radio-box label,"
     ".mesatoys-practice .jupyter-widget-radio-box label"
-    "{height:auto;line-height:1.35;white-space:normal;margin-bottom:0.35em}"
+    "{height:auto;line-height:1.35;white-space:normal;margin-bottom:0.35em;"
+    "display:flex;align-items:flex-start}"  # the circle stays beside its wrapped answer
+    ".mesatoys-practice .widget-radio-box input,.mesatoys-practice .jupyter-widget-radio-box input"
+    "{flex:none;order:-1;margin:0.2em 0.5em 0 0}"
     ".mesatoys-practice .widget-checkbox,.mesatoys-practice .jupyter-widget-checkbox"
     "{height:auto;width:auto}"
     ".mesatoys-practice .widget-checkbox label,.mesatoys-practice .jupyter-widget-checkbox label"

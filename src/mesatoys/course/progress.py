@@ -940,7 +940,11 @@ class ProgressView(ShowsWidget):
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.export_button = w.Button(description="Export", icon="download")
         self.reset_button = w.Button(description="Reset progress…", icon="trash")
-        self.confirm_button = w.Button(description="Yes, erase my progress", button_style="danger")
+        self.confirm_button = w.Button(
+            description="Yes, erase my progress",
+            button_style="danger",
+            layout=w.Layout(width="auto"),  # the whole label, not "Yes, erase my pr…"
+        )
         self.cancel_button = w.Button(description="Cancel")
         self._confirm = w.VBox(
             [

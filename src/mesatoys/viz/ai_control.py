@@ -32,7 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from mesatoys.checks import check_seed
-from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls
+from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls, slider_look
 from mesatoys.experiments import ai_control as ac
 from mesatoys.viz.palette import OKABE_ITO
 
@@ -202,7 +202,9 @@ def attack_rate_figure(result: ac.Result) -> Figure:
 # --- the explorer -------------------------------------------------------------------------------
 
 BUDGETS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
-DEFER_FRACTIONS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.9)
+# With the largest budget (20%) the largest deferral (80%) still leaves the audits room: every
+# pair of slider values is one the game accepts.
+DEFER_FRACTIONS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
 #: Deferral fractions the explorer's frontier line passes through.
 FRONTIER_FRACTIONS = (0.0, 0.1, 0.3, 0.6)
 #: The explorer's attack rates: 5 per decade from 0.001 to 1.
@@ -450,23 +452,25 @@ class ControlExplorer(SyncsControls, ShowsWidget):
     def _build_widgets(self) -> None:
         import ipywidgets as w
 
-        style = {"description_width": "initial"}
+        look = {"continuous_update": False, **slider_look(label_px=120)}
         rates = [("red team's best", BEST)] + [(_pct(r), r) for r in EXPLORER_RATES]
         self._controls = {
             "audit_budget": w.SelectionSlider(
                 options=[(_pct(b), b) for b in BUDGETS], description="audit budget",
-                continuous_update=False, style=style,
+                tooltip="the share of tasks the human auditors can check", **look,
             ),
             "attack_rate": w.SelectionSlider(
-                options=rates, description="attack rate", continuous_update=False, style=style,
+                options=rates, description="attack rate",
+                tooltip="how often the untrusted model tries a backdoor", **look,
             ),
             "monitor_quality": w.FloatSlider(
-                min=0.0, max=4.0, step=0.25, description="monitor quality (d')",
-                continuous_update=False, style=style,
+                min=0.0, max=4.0, step=0.25, description="monitor quality",
+                tooltip="d': how far the monitor's scores for attacks sit above honest ones",
+                **look,
             ),
             "defer_fraction": w.SelectionSlider(
-                options=[(_pct(f), f) for f in DEFER_FRACTIONS],
-                description="defer to T", continuous_update=False, style=style,
+                options=[(_pct(f), f) for f in DEFER_FRACTIONS], description="defer to T",
+                tooltip="the share of most suspicious tasks handed to the trusted model", **look,
             ),
         }  # fmt: skip
         self._image = w.Image(format="png")

@@ -490,7 +490,7 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
                                             description=_LABELS["awareness_rate"], **common),
             "training_rounds": w.IntSlider(min=1, max=self.max_rounds, step=1,
                                            description=_LABELS["training_rounds"], **common),
-            "oversight": w.FloatSlider(min=0.0, max=1.0, step=0.05, readout_format=".2f",
+            "oversight": w.FloatSlider(min=0.05, max=1.0, step=0.05, readout_format=".2f",
                                        description=_LABELS["oversight"], **common),
         }  # fmt: skip
         self._message = w.HTML("")

@@ -36,7 +36,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from mesatoys.checks import check_seed
-from mesatoys.display import ShowsWidget, SyncsControls
+from mesatoys.display import ROW_WRAP, ShowsWidget, SyncsControls, slider_look
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.maze_plots import (
     FEATURE_LABELS,
@@ -53,6 +53,8 @@ from mesatoys.viz.palette import color
 _UNSET: Any = object()
 #: The simplicity-bias choices: the feature the prior charges (None: no bias).
 BIAS_CHOICES: tuple[str | None, ...] = ("cheese", None, "top_right")
+#: Width of a control's label (the explanations are in tooltips).
+LABEL_PX = 60
 BIAS_OPTIONS = {"cheese": "against the cheese", None: "none", "top_right": "against the corner"}
 
 
@@ -232,35 +234,43 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
     def _build_widgets(self) -> None:
         import ipywidgets as w
 
-        style = {"description_width": "initial"}
+        style = {"description_width": f"{LABEL_PX}px"}
         self._controls = {
             "alpha": w.SelectionSlider(
                 options=[(f"{a:g}", a) for a in self.alphas],
-                description="α (share of training levels with the cheese elsewhere)",
+                description="α",
+                tooltip="α: the share of training levels with the cheese away from the corner",
                 continuous_update=False,
-                style=style,
-                layout=w.Layout(width="480px"),
+                **slider_look(LABEL_PX),
             ),
-            "seed": w.Dropdown(options=list(self.seeds), description="seed", style=style),
+            "seed": w.Dropdown(
+                options=list(self.seeds), description="seed", style=style,
+                layout=w.Layout(width="auto", min_width="200px"),
+            ),
             # Dropdown values are indices into BIAS_CHOICES: ipywidgets reads None as "no choice".
             "bias": w.Dropdown(
                 options=[(BIAS_OPTIONS[b], i) for i, b in enumerate(BIAS_CHOICES)],
-                description="simplicity bias",
+                description="bias",
                 tooltip=(
-                    "which weight the outer optimizer's prior charges for: the cheese (an "
-                    "object that moves; the default), none, or the top-right corner"
+                    "the simplicity bias: which weight the outer optimizer's prior charges for: "
+                    "the cheese (an object that moves; the default), none, or the top-right corner"
                 ),
                 style=style,
+                layout=w.Layout(width="auto", min_width="260px"),
             ),
             "split": w.ToggleButtons(
                 options=[("test levels", "test"), ("training levels", "train")],
                 description="show",
                 style={**style, "button_width": "120px"},
             ),
-            "level": w.IntSlider(min=0, description="level", continuous_update=False, style=style),
-        }
+            "level": w.IntSlider(
+                min=0, description="level", continuous_update=False, **slider_look(LABEL_PX)
+            ),
+        }  # fmt: skip
         self._status = w.HTML("")
-        self._maze_image = w.Image(format="png", layout=w.Layout(max_width="48%"))
+        self._maze_image = w.Image(
+            format="png", layout=w.Layout(max_width="100%", min_width="320px")
+        )
         self._objective_image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self._rates, self._legend = w.HTML(""), w.HTML("")
         self._sync_widgets()
@@ -269,15 +279,16 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         c = self._controls
         self.widget = w.VBox(
             [
-                w.HBox([c["alpha"], c["seed"]]),
-                w.HBox([c["bias"], c["split"]]),
+                w.HBox([c["alpha"], c["seed"]], layout=w.Layout(**ROW_WRAP)),
+                w.HBox([c["bias"], c["split"]], layout=w.Layout(**ROW_WRAP)),
                 c["level"],
                 self._status,
                 w.HBox(
                     [
                         self._maze_image,
                         w.VBox([self._objective_image, self._rates, self._legend]),
-                    ]
+                    ],
+                    layout=w.Layout(**ROW_WRAP),
                 ),
             ]
         )

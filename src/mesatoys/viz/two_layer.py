@@ -39,7 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.agents.planner import utility_map, value_iteration_trace
-from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls
+from mesatoys.display import ROW_WRAP, BlitRenderer, ShowsWidget, SyncsControls, slider_look
 from mesatoys.envs.features import (
     CHEESE,
     FEATURE_NAMES,
@@ -774,24 +774,22 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
         import ipywidgets as w
 
         style = {"description_width": "initial"}
-        wide = w.Layout(width="460px")
         self._controls = {
             "generation": w.IntSlider(
-                min=0, max=n_generations(self.result),
-                description="outer loop: generation", continuous_update=False,
-                style=style, layout=wide,
+                min=0, max=n_generations(self.result), description="generation",
+                tooltip="outer loop: the evolution-strategies generation",
+                continuous_update=False, **slider_look(),
             ),
             "sweep": w.IntSlider(
-                min=0, description="inner loop: value-iteration sweep",
-                continuous_update=False, style=style, layout=wide,
+                min=0, description="sweep", tooltip="inner loop: the value-iteration sweep",
+                continuous_update=False, **slider_look(),
             ),
             "split": w.ToggleButtons(
                 options=[("training level", "train"), ("test level", "test")],
                 description="level kind", style={**style, "button_width": "110px"},
             ),
             "index": w.IntSlider(
-                min=0, description="level", continuous_update=False, style=style,
-                layout=w.Layout(width="360px"),
+                min=0, description="level", continuous_update=False, **slider_look(),
             ),
         }  # fmt: skip
         self._play = w.Play(interval=350, step=1, description="play the sweeps")
@@ -805,8 +803,8 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
         self.widget = w.VBox(
             [
                 c["generation"],
-                w.HBox([c["sweep"], self._play]),
-                w.HBox([c["split"], c["index"]]),
+                w.HBox([c["sweep"], self._play], layout=w.Layout(**ROW_WRAP)),
+                w.HBox([c["split"], c["index"]], layout=w.Layout(**ROW_WRAP)),
                 self._image,
                 self._caption,
             ]
