@@ -218,7 +218,11 @@ def test_sweep_strip_has_a_panel_per_sweep_and_names_the_target(trained):
     fig = tl.sweep_strip_figure(trained, sweeps=[0, 5, 32])
     assert len(fig.axes) == 4
     assert [ax.get_title() for ax in fig.axes[:3]] == ["sweep 0", "sweep 5", "sweep 32 (converged)"]
-    assert "32 steps from the only target (the top-right corner)" in fig.get_suptitle()
+    title = " ".join(fig.get_suptitle().split())  # wrapped to the figure's width
+    assert "32 steps from the only target (the top-right corner)" in title
+    six = tl.sweep_strip_figure(trained)  # three panels a row: it fits the notebook column
+    shown = [a for a in six.axes if a.get_visible()]
+    assert six.get_figwidth() * six.dpi <= 800 and len(shown) == 7  # 6 panels and the colour bar
     with pytest.raises(ValueError, match=r"sweeps\[\] must be an integer in \[0, 32\]"):
         tl.sweep_strip_figure(trained, sweeps=[40])
     with pytest.raises(ValueError, match="at least one sweep"):

@@ -391,7 +391,10 @@ _FIT = """(root) => {
     return [l.innerText.slice(0, 40), Math.round(Math.abs(middle(circle) - middle(line))),
             Math.round(line.left - circle.right), l.innerHTML.slice(0, 80)];
   });
-  return {tracks, radios};
+  const figures = Array.from(nb.querySelectorAll('.jp-OutputArea-output img'))
+    .filter(i => i.complete && i.naturalWidth > 0)
+    .map(i => [i.naturalWidth, Math.round(i.getBoundingClientRect().width)]);
+  return {tracks, radios, figures};
 }"""
 
 
@@ -413,6 +416,9 @@ def test_controls_fit_the_screen(name, finished, artifacts, width):
     # beside the answer's first line, and to its left
     detached = [r for r in found["radios"] if r[1] > 8 or not 0 <= r[2] <= 40]
     assert not detached, f"{name}: radio circles apart from their answers at {width} px: {detached}"
+    if width == 1366:  # figures drawn for the notebook column, not shrunk until unreadable
+        shrunk = [(n, shown) for n, shown in found["figures"] if shown < 0.7 * n]
+        assert not shrunk, f"{name}: figures shown below 0.7 of their width: {shrunk}"
 
 
 def _single_choice(name: str, tab: NotebookTab):

@@ -89,6 +89,23 @@ def test_passages_split_at_headings_and_skip_code_and_references(toy_dir):
     assert texts == ["Mulch keeps the soil moist (Smith et al. 2020).", "hose: watering."]
 
 
+def test_any_input_is_answered_or_refused_quickly(course_tutor):
+    """A question is cut to MAX_QUESTION_CHARS: 15,000 distinct words took 13 s before."""
+    import random
+    import string
+
+    from mesatoys.course.tutor import MAX_QUESTION_CHARS
+
+    rng = random.Random(3)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(15_000)]
+    flood = " ".join(words)
+    answer = course_tutor.ask(flood)
+    assert not answer.covered and len(answer.question) <= MAX_QUESTION_CHARS
+    pointer = course_tutor.ask("What is pseudo-alignment? " + flood)  # the start still counts
+    assert "pseudo-alignment" in pointer.link
+    assert course_tutor.ask("x" * 100_000).question == "x" * MAX_QUESTION_CHARS
+
+
 def test_exercise_statements_are_tasks_not_lesson_text():
     cells = ["## 1. Lesson\n\nWatering.", "### Exercise: water it\n\nWrite `water()`."]
     assert [p.section for p in passages_of("01_x.ipynb", cells)] == ["1. Lesson"]

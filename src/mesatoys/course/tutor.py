@@ -28,6 +28,10 @@ answer says that the lesson does not cover it, and points to the closest section
 cover. The threshold was chosen on the tuning part (two thirds) of the evaluation questions in
 ``tests/course/tutor_eval.json``; the held-out third is only used to report accuracy.
 
+Where a hub configures a model (``MESATOYS_TUTOR_URL``; :mod:`mesatoys.course.generative`),
+a covered question's answer is phrased by the model from the chosen sections alone, with
+citations; the offline answer stands in on any failure. Coverage is always decided offline.
+
 Example:
     >>> tutor = Tutor()
     >>> answer = tutor.ask("What is pseudo-alignment?")
@@ -51,6 +55,7 @@ from typing import Any
 
 from rank_bm25 import BM25Plus
 
+from mesatoys.course.generative import Endpoint, Source, endpoint_from_environment, generate
 from mesatoys.display import ShowsWidget
 
 #: Share of a question's information (IDF-weighted words) the best passage must contain.
@@ -65,6 +70,9 @@ SENTENCE_SHARE = 0.5
 MAX_QUOTE_CHARS = 480
 #: A table row, rendered as "first cell: other cells", reads worse than a sentence.
 TABLE_ROW_WEIGHT = 0.5
+#: Questions longer than this are cut (at a space): a question is a sentence or two, and the
+#: cut bounds the cost of any input.
+MAX_QUESTION_CHARS = 500
 #: The tutor answers from the best-ranked of this many top passages that covers the question.
 CANDIDATES = 5
 #: Headings whose passages are left out of the index: reference lists name sources.
@@ -627,6 +635,7 @@ class Answer:
         quote: The quoted sentences alone ("" when not covered).
         link: A link to the section, relative to the notebooks folder (None with no section).
         coverage: The share of the question's information found in the best section, 0 to 1.
+        generated: Whether a model phrased the answer from the passages (else it quotes them).
     """
 
     question: str
@@ -637,6 +646,7 @@ class Answer:
     quote: str = ""
     link: str | None = None
     coverage: float = 0.0
+    generated: bool = False
 
     def __str__(self) -> str:
         return self.text
@@ -746,6 +756,9 @@ class Tutor(ShowsWidget):
             folder (or its ``notebooks`` folder) if it holds the course notebooks.
         threshold: The share of a question's information (IDF-weighted words) the best
             section must contain for the tutor to answer (see :data:`COVERAGE_THRESHOLD`).
+        endpoint: An OpenAI-compatible model that phrases covered answers from the chosen
+            passages (:mod:`mesatoys.course.generative`); None: offline only. By default
+            the one ``MESATOYS_TUTOR_URL`` configures, if any.
 
     Attributes:
         notebooks_dir: The folder the notebooks were read from.
@@ -759,9 +772,19 @@ class Tutor(ShowsWidget):
     """
 
     def __init__(
-        self, notebooks_dir: str | os.PathLike | None = None, threshold: float | None = None
+        self,
+        notebooks_dir: str | os.PathLike | None = None,
+        threshold: float | None = None,
+        endpoint: Endpoint | None | str = "environment",
     ):
         folder = find_notebooks_dir() if notebooks_dir is None else _check_dir(notebooks_dir)
+        if endpoint == "environment":
+            endpoint = endpoint_from_environment()
+        if endpoint is not None and not isinstance(endpoint, Endpoint):
+            raise TypeError(
+                f"endpoint must be a generative.Endpoint, None or 'environment', got {endpoint!r}"
+            )
+        self.endpoint = endpoint
         threshold = COVERAGE_THRESHOLD if threshold is None else threshold
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
             raise TypeError(f"threshold must be a number between 0 and 1, got {threshold!r}")
@@ -858,12 +881,40 @@ class Tutor(ShowsWidget):
             return Answer(
                 question, text, passage.notebook, passage.section, False, "", passage.link, share
             )
+        covering = [i for i in order if self.coverage(groups, i) >= self.threshold]
+        generated = self._generated(question, [best, *(i for i in covering if i != best)])
+        if generated is not None:
+            return generated
         weights = [self.weight(g.term) for g in groups]
         units = passage.units() or [Unit(passage.section, 0, False)]
         quote = _quote(_choose_units(units, groups, weights))
         text = f"{quote}\n\nFrom {_md_link(passage)}."
         return Answer(
             question, text, passage.notebook, passage.section, True, quote, passage.link, share
+        )
+
+    def _generated(self, question: str, indices: list[int]) -> Answer | None:
+        """The model's answer from the passages ``indices`` (at most three), or None."""
+        if self.endpoint is None:
+            return None
+        chosen = [self.passages[i] for i in indices[:3]]
+        sources = [Source(f"{p.notebook}, {p.section}", plain(p.markdown)) for p in chosen]
+        text = generate(self.endpoint, question, sources)
+        if text is None:
+            return None
+        cited = sorted({int(k) for k in re.findall(r"\[(\d+)\]", text)})
+        first = chosen[cited[0] - 1]
+        links = ", ".join(f"[{k}] {_md_link(chosen[k - 1])}" for k in cited)
+        return Answer(
+            question,
+            f"{text}\n\nFrom {links}.",
+            first.notebook,
+            first.section,
+            True,
+            text,
+            first.link,
+            self.coverage(_question_groups(question), indices[0]),
+            generated=True,
         )
 
     # --- display ------------------------------------------------------------------------------
@@ -901,11 +952,19 @@ def _passage_terms(passage: Passage) -> list[str]:
 
 
 def _check_question(question: object, allow_empty: bool = False) -> str:
+    """The question, stripped and cut to :data:`MAX_QUESTION_CHARS` (at a space).
+
+    A question is a sentence or two; the cut keeps any input's cost bounded.
+    """
     if not isinstance(question, str):
-        raise TypeError(f"question must be a string, got {question!r}")
+        raise TypeError(f"question must be a string, got {repr(question)[:80]}")
     if not allow_empty and not question.strip():
-        raise ValueError(f"question must be a non-empty string, got {question!r}")
-    return question.strip()
+        raise ValueError(f"question must be a non-empty string, got {question[:80]!r}")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        cut = question[:MAX_QUESTION_CHARS]
+        question = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return question
 
 
 # --- the widget ----------------------------------------------------------------------------------

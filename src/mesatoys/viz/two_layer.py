@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import html
+import textwrap
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.maze_plots import FEATURE_LABELS, outcome_text, trim_path
 from mesatoys.viz.palette import FEATURE_COLORS, OKABE_ITO, color
 
+#: Panels per row of the sweep strip: three keep it within the notebook column.
+STRIP_COLUMNS = 3
 SPLITS = {"train": "training level", "test": "test level"}
 VALUE_CMAP = "viridis"  # sequential, perceptually uniform and colour-blind safe
 _UNSET: Any = object()
@@ -584,8 +587,14 @@ def sweep_strip_figure(
     if not shown:
         raise ValueError("sweeps must name at least one sweep")
     vmax = value_scale(result)
-    fig = Figure(figsize=(2.05 * len(shown) + 1.2, 3.3), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(shown)))
+    # At most three panels a row: the figure then fits the notebook column at full size.
+    cols = min(len(shown), STRIP_COLUMNS)
+    rows = -(-len(shown) // cols)
+    fig = Figure(figsize=(2.05 * cols + 1.2, 2.6 * rows + 0.9), layout="constrained")
+    grid = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax in grid[len(shown) :]:
+        ax.set_visible(False)
+    axes = grid[: len(shown)]
     for ax, s in zip(axes, shown, strict=True):
         ValuePanel(ax, plan.level.size, vmax, scale=0.55).show(plan, s)
         ax.set_title(f"sweep {s}" + (" (converged)" if s == k else ""), fontsize=9)
@@ -593,8 +602,9 @@ def sweep_strip_figure(
     handles = [Patch(facecolor=color("floor"), edgecolor="#777777", label="no value yet")]
     handles += value_legend_handles(plan.cheese_seen)
     fig.legend(
-        handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False
-    )
+        handles=handles, loc="outside lower center", ncol=min(len(handles), 3), fontsize=8,
+        frameon=False,
+    )  # fmt: skip
     far, where = plan.farthest_distance(), f"{SPLITS[split]} {index}"
     if far is None:
         finding = f"on {where} the plan converges after {k} sweeps"
@@ -604,7 +614,8 @@ def sweep_strip_figure(
             f"on {where} the farthest cell is {far} steps from the only target (the {names}), "
             f"and the plan converges after {k} sweeps"
         )
-    fig.suptitle(f"Value iteration reaches one step further per sweep: {finding}", fontsize=10)
+    title = f"Value iteration reaches one step further per sweep: {finding}"
+    fig.suptitle(textwrap.fill(title, width=16 * cols + 12), fontsize=10)  # within the figure
     return fig
 
 
