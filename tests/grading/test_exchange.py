@@ -29,27 +29,6 @@ COURSE_ID = "mesatoys"
 HW = "hw"
 ME = getpass.getuser()
 
-STUDENT_CONFIG = """
-c = get_config()
-c.CourseDirectory.course_id = "mesatoys"
-c.Exchange.root = {root!r}
-{classes}
-"""
-
-
-def _classes_config() -> str:
-    return "\n".join(f"c.ExchangeFactory.{a} = {n!r}" for a, n in ex.EXCHANGE_CLASSES.items())
-
-
-def student_home(tmp: Path, exchange: Path, name: str = "student") -> Path:
-    """A home whose nbgrader config names the course, the exchange and its classes."""
-    home = tmp / name
-    home.mkdir()
-    text = STUDENT_CONFIG.format(root=str(exchange), classes=_classes_config())
-    (home / "nbgrader_config.py").write_text(text)
-    return home
-
-
 # --- a tiny course, driven in this process ------------------------------------------------------
 
 
@@ -512,7 +491,7 @@ def test_release_fetch_submit_collect_grade_and_return_feedback(tmp_path):
     released = api.release_assignment(c.QUIZ)
     assert released["success"], released.get("log")
 
-    home = student_home(tmp_path, exchange)
+    home = c.student_home(tmp_path, exchange)  # its config names the exchange classes
     c.run_as_student(home, "fetch_assignment", c.QUIZ)
     c.answer_all(home / c.QUIZ / f"{c.QUIZ}.ipynb")
     c.run_as_student(home, "submit", c.QUIZ)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -128,7 +127,7 @@ def generate(endpoint: Endpoint, question: str, sources: Sequence[Source]) -> st
         with opener.open(request, timeout=endpoint.timeout) as response:
             reply = json.loads(response.read(1_000_000).decode("utf-8"))
         text = reply["choices"][0]["message"]["content"]
-    except (OSError, ValueError, KeyError, IndexError, TypeError, urllib.error.URLError):
+    except (OSError, ValueError, KeyError, IndexError, TypeError):  # URLError is an OSError
         return None
     return text.strip() if usable(text, len(sources)) else None
 

@@ -882,7 +882,7 @@ class Tutor(ShowsWidget):
                 question, text, passage.notebook, passage.section, False, "", passage.link, share
             )
         covering = [i for i in order if self.coverage(groups, i) >= self.threshold]
-        generated = self._generated(question, [best, *(i for i in covering if i != best)])
+        generated = self._generated(question, [best, *(i for i in covering if i != best)], share)
         if generated is not None:
             return generated
         weights = [self.weight(g.term) for g in groups]
@@ -893,8 +893,11 @@ class Tutor(ShowsWidget):
             question, text, passage.notebook, passage.section, True, quote, passage.link, share
         )
 
-    def _generated(self, question: str, indices: list[int]) -> Answer | None:
-        """The model's answer from the passages ``indices`` (at most three), or None."""
+    def _generated(self, question: str, indices: list[int], share: float) -> Answer | None:
+        """The model's answer from the passages ``indices`` (at most three), or None.
+
+        ``share`` is the best passage's coverage of the question, already computed.
+        """
         if self.endpoint is None:
             return None
         chosen = [self.passages[i] for i in indices[:3]]
@@ -913,7 +916,7 @@ class Tutor(ShowsWidget):
             True,
             text,
             first.link,
-            self.coverage(_question_groups(question), indices[0]),
+            share,
             generated=True,
         )
 
