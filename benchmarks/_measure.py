@@ -493,6 +493,35 @@ def task_exercises() -> dict:
     return {"checks": out}
 
 
+def task_tutor(repeat: int) -> dict:
+    """The tutor: building it (fresh each time), answering every evaluation question, and
+    the worst inputs (a flood of distinct words, one endless word)."""
+    import random
+    import string
+
+    from mesatoys.course.tutor import Tutor
+
+    builds = []
+    for _ in range(repeat):
+        t0 = _now()
+        tutor = Tutor(endpoint=None)
+        builds.append(_now() - t0)
+    questions = json.loads((ROOT / "tests" / "course" / "tutor_eval.json").read_text("utf-8"))
+    answers = []
+    for q in questions["on_topic"] + questions["off_topic"]:
+        t0 = _now()
+        tutor.ask(q["question"])
+        answers.append(_now() - t0)
+    rng = random.Random(0)
+    flood = " ".join("".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(15_000))
+    worst = []
+    for text in (flood, "x" * 100_000, "optimizer " * 5_000):
+        t0 = _now()
+        tutor.ask(text)
+        worst.append(_now() - t0)
+    return {"builds": builds, "answers": answers, "worst": worst}
+
+
 TASKS = {
     "headline": task_headline,
     "sweep": task_sweep,
@@ -504,6 +533,7 @@ TASKS = {
     "grading": task_grading,
     "grading_class": task_grading_class,
     "exercises": task_exercises,
+    "tutor": task_tutor,
 }
 
 

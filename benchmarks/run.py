@@ -522,6 +522,36 @@ def bench_exercises() -> list[Row]:
     return _guard("exercises", "exercise checks", measure)
 
 
+def bench_tutor(repeat: int = 5) -> list[Row]:
+    """The tutor's build, its answers to the evaluation questions, its worst inputs, one core."""
+
+    def measure() -> list[Row]:
+        res = _worker("tutor", 300, repeat=repeat)
+        return [
+            Row(
+                "tutor",
+                "`Tutor()`: read the notebooks and index them",
+                samples=res["builds"],
+                target=0.5,
+            ),
+            Row(
+                "tutor",
+                f"`tutor.ask(q)`, {len(res['answers'])} evaluation questions",
+                samples=res["answers"],
+                target=0.05,
+            ),
+            Row(
+                "tutor",
+                "`tutor.ask(q)`, 15,000 distinct words / 100,000 letters / one word 5,000 times",
+                samples=res["worst"],
+                target=1.0,
+                note="max must be <= 1 s",
+            ),
+        ]
+
+    return _guard("tutor", "the lesson tutor", measure)
+
+
 def bench_class(n_students: int = 200) -> list[Row]:
     """A class of 200 quiz submissions autograded in sandboxes, one job per core."""
 
@@ -614,6 +644,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "grading": bench_grading,
     "class": bench_class,
     "exercises": bench_exercises,
+    "tutor": bench_tutor,
     "e2e": bench_e2e,
 }
 

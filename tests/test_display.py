@@ -1,5 +1,9 @@
-import ipywidgets as w
+import re
 
+import ipywidgets as w
+import pytest
+
+from mesatoys import display
 from mesatoys.display import ShowsWidget, SyncsControls
 
 
@@ -57,3 +61,38 @@ def test_controls_set_in_a_quiet_block_are_not_reported_as_the_learners():
     box._controls["a"].value = 6
     assert box.seen == ["b", None, "a"]
     assert box._syncing is False
+
+
+class _Handle:
+    def __init__(self, log):
+        self.log = log
+
+    def update(self, bundle, raw):
+        self.log.append(("update", bundle["text/plain"]))
+
+
+def test_working_shows_a_status_line_then_how_long_it_took(monkeypatch):
+    log = []
+
+    def show(text):
+        log.append(("show", text))
+        return _Handle(log)
+
+    monkeypatch.setattr(display, "_display_line", show)
+    with display.Working("Training on 256 mazes"):
+        pass
+    assert log[0] == ("show", "⏳ Training on 256 mazes …")
+    assert log[1][0] == "update" and re.fullmatch(
+        r"✓ Training on 256 mazes: done in \d+\.\d s\.", log[1][1]
+    )
+    with pytest.raises(RuntimeError), display.Working("Failing"):
+        raise RuntimeError("boom")
+    assert log[-1] == ("update", "✓ Failing: stopped by an error.")
+
+
+def test_working_shows_nothing_outside_a_notebook(capsys):
+    with display.Working("Training"):
+        pass
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match="what must be a non-empty description"):
+        display.Working("  ")

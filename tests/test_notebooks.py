@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+import figure_text
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -38,9 +39,17 @@ def _error_outputs(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
-def _execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
-    """Execute ``nb`` in place on a fresh ``python3`` kernel started in ``cwd``."""
+def _execute(nb: nbformat.NotebookNode, cwd: Path, figure_log: Path | None = None) -> None:
+    """Execute ``nb`` in place on a fresh ``python3`` kernel started in ``cwd``.
+
+    With ``figure_log``, every figure shown is measured (see ``figure_text``) into that file;
+    the measuring cell runs first and is removed again, so cell numbers are the notebook's.
+    """
     current: dict[str, int] = {}
+    env = _kernel_env()
+    if figure_log is not None:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(figure_text.KERNEL_HOOK))
+        env["MESATOYS_FIGURE_LOG"] = str(figure_log)
 
     def remember_cell(cell, cell_index, **kwargs):
         current["index"] = cell_index
@@ -53,11 +62,14 @@ def _execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
         on_cell_start=remember_cell,
     )
     try:
-        client.execute(env=_kernel_env())
+        client.execute(env=env)
     except CellExecutionError as exc:
         failure = f"cell {current.get('index', '?')} raised an error:\n{_ANSI.sub('', str(exc))}"
     else:
         return
+    finally:
+        if figure_log is not None:
+            nb.cells.pop(0)
     pytest.fail(failure, pytrace=False)  # outside `except`: no chained traceback
 
 
@@ -67,11 +79,15 @@ def _execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
     [pytest.param(p, id=p.name) for p in NOTEBOOKS]
     or [pytest.param(None, id="none", marks=pytest.mark.skip(reason="no notebooks/*.ipynb yet"))],
 )
-def test_notebook_runs_without_errors(path):
+def test_notebook_runs_without_errors(path, tmp_path):
+    """Every cell runs, and every figure's text stays readable in the notebook column."""
     nb = nbformat.read(path, as_version=4)  # executed in memory; the file is never rewritten
-    _execute(nb, cwd=NOTEBOOKS_DIR)
+    log = tmp_path / "figures.jsonl"
+    _execute(nb, cwd=NOTEBOOKS_DIR, figure_log=log)
     errors = _error_outputs(nb)
     assert not errors, f"{path.name} has error outputs:\n" + "\n".join(errors)
+    small = figure_text.too_small(log)
+    assert not small, f"{path.name}: text under {figure_text.MIN_TEXT_PX} px:\n" + "\n".join(small)
 
 
 def _exercise_cells(nb: nbformat.NotebookNode) -> list[tuple[nbformat.NotebookNode, str]]:

@@ -13,8 +13,40 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+#: The notebook column at 1366 px with JupyterLab's file browser open: wider figures shrink.
+COLUMN_PX = 934
+#: The least size, in pixels on screen, of any text in a figure.
+MIN_TEXT_PX = 10.0
+
+
+def readable(fig: Figure, dpi: float | None = None) -> Figure:
+    """Raise every text of ``fig`` that would show smaller than :data:`MIN_TEXT_PX`.
+
+    A figure wider than the notebook column (:data:`COLUMN_PX`) is shown shrunk to it, so
+    its text shrinks too; a narrower one is shown at its own size. Every figure the course
+    shows passes through here when it is complete, before it is laid out and drawn.
+
+    Args:
+        fig: The figure.
+        dpi: The resolution it is shown at (default: the figure's).
+
+    Returns:
+        ``fig``.
+    """
+    from matplotlib.text import Text
+
+    dpi = fig.dpi if dpi is None else dpi
+    shrink = min(1.0, COLUMN_PX / (fig.get_figwidth() * dpi))
+    least_pt = MIN_TEXT_PX * 72 / (dpi * shrink)
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < least_pt:
+            text.set_fontsize(least_pt)
+    return fig
+
+
 def render_png(fig: Figure, dpi: int = 80) -> bytes:
-    """The figure as PNG bytes (what an image widget shows)."""
+    """The figure as PNG bytes (what an image widget shows), its text kept readable."""
+    readable(fig, dpi)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
@@ -71,6 +103,7 @@ class BlitRenderer:
         self._pinned_pixels: list = []
 
     def _draw_background(self) -> None:
+        readable(self.figure)
         self.canvas.draw()  # lay out with every artist in place...
         self.figure.set_layout_engine("none")  # ...then keep that layout
         renderer = self.canvas.get_renderer()
@@ -180,3 +213,63 @@ class SyncsControls:
         if self._syncing:
             return None
         return next(name for name, c in self._controls.items() if c is change["owner"])
+
+
+class Working:
+    """A status line for a slow step: "Training ... (started)", then "... done in 4.2 s".
+
+    Used as a context manager around a step that may take more than a couple of seconds on a
+    busy core and has no progress bar of its own. In a notebook the line is shown when the
+    step starts and replaced when it ends (or fails); elsewhere nothing is shown.
+
+    Args:
+        what: What the step does, in the learner's words (e.g. "Training on 256 mazes").
+
+    Example:
+        >>> with Working("Training on 256 mazes"):
+        ...     pass
+    """
+
+    def __init__(self, what: str):
+        if not isinstance(what, str) or not what.strip():
+            raise ValueError(f"what must be a non-empty description, got {what!r}")
+        self.what = what.strip()
+        self._handle: Any = None
+        self._started = 0.0
+
+    def __enter__(self) -> Working:
+        import time
+
+        self._started = time.perf_counter()
+        self._handle = _display_line(f"⏳ {self.what} …")
+        return self
+
+    def __exit__(self, kind: type | None, *_: object) -> None:
+        import time
+
+        seconds = time.perf_counter() - self._started
+        outcome = "stopped by an error" if kind else f"done in {seconds:.1f} s"
+        if self._handle is not None:
+            self._handle.update(_status_bundle(f"✓ {self.what}: {outcome}."), raw=True)
+
+
+def _status_bundle(text: str) -> dict[str, str]:
+    import html
+
+    return {
+        "text/plain": text,
+        "text/html": f'<div role="status" aria-live="polite">{html.escape(text)}</div>',
+    }
+
+
+def _display_line(text: str) -> Any:
+    """Show a status line in a running notebook; None (nothing shown) elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return None
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return None
+    return display(_status_bundle(text), raw=True, display_id=True)

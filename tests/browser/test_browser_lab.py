@@ -20,6 +20,7 @@ import re
 import urllib.error
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import nbformat
 import pytest
@@ -458,24 +459,46 @@ def test_practice_question_feedback_wrong_then_right(finished, artifacts, lab_se
     assert saved["answers"][question.id]["right_first_time"] is False
 
 
-def test_tutor_answers_on_topic_and_declines_off_topic(finished, artifacts, lab_server):
+def test_tutor_answers_on_topic_and_declines_off_topic(finished, artifacts, lab_server, lab):
     nb_page = finished(START)
     cell = nb_page.cell(nb_page.expected.first_cell("TutorBox()"))
     cell.scroll_into_view_if_needed()
     box = cell.locator("input[type=text]")
-    answer = cell.locator(".widget-html").last
+    answer = cell.locator("[role=status]").last
 
     box.fill("What is pseudo-alignment?")
     box.press("Enter")
-    link = answer.locator("a[href*='.ipynb']")
+    link = cell.locator("[role=status] a[href*='.ipynb']").last
     link.wait_for()
-    target = link.get_attribute("href").split("#")[0]
+    # JupyterLab renders the answer: it shows the file's address and opens it in place on a click.
+    href = urlparse(link.get_attribute("href"))
+    target, anchor = Path(href.path).name, href.fragment
     assert re.fullmatch(r"\d\d_\w+\.ipynb", target), target
     assert (lab_server.root / "notebooks" / target).is_file(), f"{target} is a course notebook"
     assert "pseudo-align" in answer.inner_text().lower()
     assert "doesn't cover" not in answer.inner_text()
+    assert "Read more" in link.inner_text()
     cell.screenshot(path=str(artifacts / f"{START}-tutor-on-topic.png"))
 
+    # "Read more" opens the section in this JupyterLab, scrolled to its heading: no new page.
+    pages = len(lab.page.context.pages)
+    link.click()
+    current = lab.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
+    current.filter(has_text=target.removesuffix(".ipynb")).first.wait_for()
+    words = [re.escape(w) for w in unquote(anchor).split("-") if w]
+    section = re.compile(r"^\s*" + r"[\s-]".join(words))
+    panel = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    heading = panel.locator("h1, h2, h3", has_text=section).first
+    heading.wait_for()
+    lab.page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }",
+        arg=heading.element_handle(),
+    )
+    assert len(lab.page.context.pages) == pages
+    lab.page.screenshot(path=str(artifacts / f"{START}-tutor-read-more.png"))
+
+    nb_page = finished(START)
+    cell.scroll_into_view_if_needed()
     box.fill("How do I bake sourdough bread?")
     box.press("Enter")
     answer.filter(has_text="doesn't cover").wait_for()

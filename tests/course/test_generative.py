@@ -92,7 +92,7 @@ def test_a_good_cited_answer_is_used_with_its_source(server, tutor, offline):
     answer, _ = _ask(server, tutor, "good")
     assert answer.generated and answer.covered and answer.text.startswith(GOOD)
     assert answer.notebook == offline.ask("What is pseudo-alignment?").notebook
-    assert "From [1] [" in answer.text and answer.link
+    assert "Read more: [1] [" in answer.text and answer.link
     (request,) = server.requests
     assert request["path"] == "/v1/chat/completions" and request["model"] == "course-model"
     assert request["headers"]["Authorization"] == "Bearer k3y"
@@ -100,7 +100,7 @@ def test_a_good_cited_answer_is_used_with_its_source(server, tutor, offline):
     assert "only the numbered passages" in system["content"]
     assert (
         "What is pseudo-alignment?" in user["content"]
-        and "[1] 03_inner_alignment" in (user["content"])
+        and "[1] 3 · Inner alignment" in (user["content"])
     )
 
 

@@ -1,32 +1,32 @@
 """Ask anything about this lesson: a tutor that answers from the course notebooks' own text.
 
-The tutor reads the markdown cells of the course notebooks (``notebooks/*.ipynb``) when it
-is built, splits them into passages at their ``#``, ``##`` and ``###`` headings, and ranks
-the passages for a question with BM25+ (Lv and Zhai 2011, *Lower-Bounding Term Frequency
-Normalization*; BM25 itself: Robertson and Zaragoza 2009, *The Probabilistic Relevance
-Framework: BM25 and Beyond*), using the maintained ``rank_bm25`` package. BM25+ rather than
-the classic BM25 ("Okapi"): with only about a hundred passages, a word such as *optimizer*
-or *goal* occurs in a large share of them, and Okapi's inverse document frequency treats a
-word found in half the passages or more as worthless (zero, or a small floor), while BM25+
-keeps every matched word worth something.
+The tutor reads the markdown of the course notebooks (``notebooks/*.ipynb``;
+:mod:`mesatoys.course.lesson_text`) when it is built, as sections at their ``#``, ``##`` and
+``###`` headings, and ranks the sections for a question with BM25+ (Lv and Zhai 2011,
+*Lower-Bounding Term Frequency Normalization*; BM25 itself: Robertson and Zaragoza 2009,
+*The Probabilistic Relevance Framework: BM25 and Beyond*), using the maintained
+``rank_bm25`` package. BM25+ rather than the classic BM25 ("Okapi"): with only about a
+hundred sections, a word such as *optimizer* or *goal* occurs in a large share of them, and
+Okapi's inverse document frequency treats a word found in half the sections or more as
+worthless, while BM25+ keeps every matched word worth something. Words are compared as
+:mod:`mesatoys.course.words` normalises them (American spelling, Snowball stems, the
+lesson's own names for its ideas).
 
-An answer is short: the one to three sentences of the best passage that share the most of
-the question's words (weighted by how rare each word is in the lesson), with the notebook
-and section they come from and a link to that section. Words are compared after a light
-normalisation: British spellings become American ones (*optimiser*, *behaviour*), a small
-suffix stripper in the spirit of Porter (1980, *An algorithm for suffix stripping*) maps
-*optimizer*, *optimizing* and *optimization* to one stem, and a short map of the lesson's
-terms adds the lesson's own words to a question that uses another name for them (*reward
-hacking* -> specification gaming).
+An answer is short (at most :data:`MAX_ANSWER_WORDS` words) and made of the lesson's own
+sentences from the best section: it leads with the sentence that answers the question (for
+"what is X?", a sentence that defines X), adds the sentence before one that starts with
+"it" or "this" so that nothing dangles, leaves out sentences that point at a figure, a cell
+or a slider, and ends with a "read more" link to the section, which JupyterLab opens in
+place, scrolled to the heading.
 
 The tutor says so when the lesson does not cover a question. A question is answered only
-from a passage (the best-ranked of the top :data:`CANDIDATES`) that contains at least
+from a section (the best-ranked of the top :data:`CANDIDATES`) that contains at least
 :data:`COVERAGE_THRESHOLD` of the question's information: the share of its words, weighted
 by their inverse document frequency in the lesson (a word the lesson never uses weighs
-most), that the passage contains. Otherwise the
-answer says that the lesson does not cover it, and points to the closest section it does
-cover. The threshold was chosen on the tuning part (two thirds) of the evaluation questions in
-``tests/course/tutor_eval.json``; the held-out third is only used to report accuracy.
+most), that the section contains. Otherwise the answer says that the lesson does not cover
+it, and points to the closest section it does cover. The threshold was chosen on the tuning
+part of the evaluation questions in ``tests/course/tutor_eval.json``; the held-out part is
+only used to report accuracy.
 
 Where a hub configures a model (``MESATOYS_TUTOR_URL``; :mod:`mesatoys.course.generative`),
 a covered question's answer is phrased by the model from the chosen sections alone, with
@@ -43,42 +43,64 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import html
-import json
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from rank_bm25 import BM25Plus
 
 from mesatoys.course.generative import Endpoint, Source, endpoint_from_environment, generate
+from mesatoys.course.lesson_text import (
+    Passage,
+    check_notebooks_dir,
+    find_notebooks_dir,
+    read_lesson,
+)
+from mesatoys.course.words import Group, normalize, question_groups, terms, words
 from mesatoys.display import ShowsWidget
 
-#: Share of a question's information (IDF-weighted words) the best passage must contain.
+#: Share of a question's information (IDF-weighted words) the best section must contain.
 COVERAGE_THRESHOLD = 0.49
 #: Weight of a word added by the synonym map, relative to a word of the question itself.
 EXPANSION_WEIGHT = 0.5
-#: At most this many sentences are quoted.
-MAX_SENTENCES = 3
-#: A further sentence is quoted only if it shares this share of the best sentence's score.
-SENTENCE_SHARE = 0.5
-#: Quotes stop growing past this many characters.
-MAX_QUOTE_CHARS = 480
-#: A table row, rendered as "first cell: other cells", reads worse than a sentence.
-TABLE_ROW_WEIGHT = 0.5
+#: Weight of a pair of the question's words found side by side (see :func:`pairs`).
+PAIR_WEIGHT = 1.0
+NOTEBOOK_SHARE = 0.7
+#: Answers are cut to this many words (the link not counted).
+MAX_ANSWER_WORDS = 100
+#: A sentence is added after the lead only while the answer stays within this many words.
+EXTRA_SENTENCE_WORDS = 75
+#: A sentence other than the lead's neighbours is added only if it scores this share of the lead.
+SENTENCE_SHARE = 0.6
+#: How a sentence's score is scaled: a table row reads worse than a sentence; a sentence that
+#: points at a figure, a cell or a control means little without it; a sentence that opens
+#: with "it", "this" or "so" needs the one before it; a sentence that defines the question's
+#: topic is what a "what is ...?" question asks for.
+ROW_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.35
+DANGLING_WEIGHT = 0.6
+DEFINITION_WEIGHT = 2.0
+#: Spelling: a word the lesson never uses, of at least this many letters, is corrected to
+#: the lesson's closest word if ``difflib`` rates them at least this similar; at most this
+#: many words of a question are tried, and at most this many corrections are remembered.
+SPELLING_MIN_LENGTH = 6
+SPELLING_CUTOFF = 0.85
+SPELLING_MAX_CORRECTIONS = 6
+SPELLING_CACHE = 4096
+#: A paragraph of at most this many words without a full stop is a label for what follows.
+LABEL_WORDS = 10
+#: An answer shorter than this many words takes the sentences that follow it as context.
+MIN_ANSWER_WORDS = 25
 #: Questions longer than this are cut (at a space): a question is a sentence or two, and the
 #: cut bounds the cost of any input.
 MAX_QUESTION_CHARS = 500
-#: The tutor answers from the best-ranked of this many top passages that covers the question.
+#: The tutor answers from the best-ranked of this many top sections that covers the question.
 CANDIDATES = 5
-#: Headings whose passages are left out of the index: reference lists name sources.
-SKIPPED_HEADINGS = ("references",)
-#: Sections whose heading starts so are tasks (coding exercises), not lesson text to answer from.
-SKIPPED_PREFIXES = ("exercise:",)
 #: Sections that sum up what other sections teach: a notebook's opening (its learning
 #: objectives), its closing recap ("what you should now be able to explain"), a section
 #: that links to two or more other notebooks, and every section of the start page (a
@@ -86,534 +108,253 @@ SKIPPED_PREFIXES = ("exercise:",)
 #: teaches an idea comes before one that lists it; they still answer what only they cover.
 SUMMARY_WEIGHT = 0.6
 _RECAP = re.compile(r"what you should now be able to explain", re.IGNORECASE)
-_NOTEBOOK_LINK = re.compile(r"\]\(([^)#\s]+\.ipynb)")
 
 EMPTY_QUESTION = "Type a question about the lesson first, for example: What is a mesa-optimizer?"
 
-# --- words ---------------------------------------------------------------------------------------
+# --- composing an answer -------------------------------------------------------------------------
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are around as at be because been
-    before being below between both but by can could did do does doing done down during each
-    either else even ever every few for from further get gets got had has have having he her here
-    hers him his how i if in into is it its itself just let me might more most much must my no
-    nor not now of off on once one only or other others our ours out over own per same she
-    should so some still such than that the their theirs them then there these they this those
-    through thus to too under until up upon us very via was we were what when where whether
-    which while who whom whose why will with within would yet you your yours yourself
-    dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt im ive id
-    youre thats whats theres heres lets etc use used uses using make makes made making go goes
-    going went gone keep keeps kept need needs needed good best better way ways really""".split()
+_DANGLING = re.compile(
+    r"^(\(|it|its|they|them|their|this|these|that|those|such|he|she|his|her|both|so|but|and|or|"
+    r"also|however|then|thus|hence|therefore|instead|otherwise|yet|still|which)(\b|(?<=\())",
+    re.IGNORECASE,
 )
-
-#: Words that phrase a question rather than name its topic: left out of questions only.
-QUESTION_WORDS = frozenset(
-    """explain explained explaining explanation tell describe mean means meaning meant define
-    defined definition difference differ different please thing things exactly actually really
-    basically simple simply word words term terms understand know want question questions
-    happen happens happened work works anyone someone something kind kinds sort example
-    examples say said course lesson notebook notebooks section sections""".split()
+_CONNECTIVE = re.compile(
+    r"^(so|but|and|also|however|thus|hence|therefore|yet|still),?\s+(?=\S)", re.IGNORECASE
 )
-
-#: Word beginnings spelled differently in British and American English (the lesson mixes them).
-BRITISH_PREFIXES = (
-    ("behaviour", "behavior"),
-    ("misbehaviour", "misbehavior"),
-    ("colour", "color"),
-    ("favour", "favor"),
-    ("neighbour", "neighbor"),
-    ("honour", "honor"),
-    ("labour", "labor"),
-    ("humour", "humor"),
-    ("flavour", "flavor"),
-    ("rumour", "rumor"),
-    ("endeavour", "endeavor"),
-    ("centre", "center"),
-    ("defence", "defense"),
-    ("offence", "offense"),
-    ("licence", "license"),
-    ("practis", "practic"),
-    ("modell", "model"),
-    ("labell", "label"),
-    ("travell", "travel"),
-    ("cancell", "cancel"),
-    ("signall", "signal"),
-    ("fulfil", "fulfill"),
-    ("programme", "program"),
-    ("catalogue", "catalog"),
-    ("dialogue", "dialog"),
-    ("analys", "analyz"),
+_POINTS_AT_CONTEXT = re.compile(
+    r"\b(below|above|this cell|the cell|next cell|run the|slider|widget|dropdown|the plot|"
+    r"the figure|this figure|the table|this table|the chart|the panel|drag|click|press|"
+    r"scroll)\b",
+    re.IGNORECASE,
 )
-
-#: Words ending in -ise that are spelled so in American English too.
-ISE_WORDS = frozenset(
-    """advise arise chastise circumcise clockwise comprise compromise concise counterclockwise
-    cruise demise despise devise disguise enterprise excise exercise expertise franchise
-    improvise incise likewise merchandise noise otherwise paradise poise praise precise premise
-    promise raise reprise revise rise supervise surmise surprise televise treatise wise""".split()
+_IMPERATIVE = re.compile(
+    r"^(run|move|drag|click|try|press|set|change|look|read|pick|choose|watch|use|type|open|"
+    r"scroll|compare|find|see)\b",
+    re.IGNORECASE,
 )
-
-_ISE = re.compile(r"^(\w{3,}?)is(e|es|ed|ing|er|ers|ation|ations|ational)$")
-_YSE = re.compile(r"^(\w+)ys(e|es|ed|ing)$")
-
-#: Suffixes stripped by :func:`stem`, longest first: (suffix, replacement, shortest stem kept).
-SUFFIXES = (
-    ("izations", "iz", 3),
-    ("ization", "iz", 3),
-    ("fulness", "", 4),
-    ("iveness", "ive", 4),
-    ("ational", "ate", 4),
-    ("ations", "", 4),
-    ("ation", "", 4),
-    ("ingly", "", 4),
-    ("edly", "", 4),
-    ("ness", "", 4),
-    ("ments", "", 4),
-    ("ment", "", 4),
-    ("ings", "", 3),
-    ("ions", "", 4),
-    ("ion", "", 4),
-    ("ives", "", 4),
-    ("ive", "", 4),
-    ("ing", "", 3),
-    ("ies", "y", 2),
-    ("ied", "y", 2),
-    ("ers", "", 4),
-    ("er", "", 4),
-    ("ed", "", 3),
-    ("ly", "", 4),
-    ("al", "", 5),
-    ("es", "e", 3),
-    ("s", "", 3),
+_DEFINITION_QUESTION = re.compile(
+    r"^\W*(what\s*(is|are|'s|s|was|were)\b|what\s+(does|do)\b.*\bmean|define\b|"
+    r"definition\b|meaning\s+of\b|who\s+(is|are)\b)",
+    re.IGNORECASE,
 )
-_VOWEL = re.compile(r"[aeiouy]")
-_DOUBLE = re.compile(r"([b-df-hj-km-np-rtv-xz])\1$")  # a doubled consonant other than l, s
-
-
-def americanize(word: str) -> str:
-    """Spell a lower-case word the American way (``optimiser`` -> ``optimizer``)."""
-    for british, american in BRITISH_PREFIXES:
-        if word.startswith(british):
-            return american + word[len(british) :]
-    match = _ISE.match(word)
-    if match and match.group(1) + "ise" not in ISE_WORDS:
-        return f"{match.group(1)}iz{match.group(2)}"
-    match = _YSE.match(word)
-    if match:
-        return f"{match.group(1)}yz{match.group(2)}"
-    return word
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper: ``optimizers``, ``optimizing``, ``optimization`` -> ``optimiz``.
-
-    It removes at most three suffixes, keeps a stem with a vowel, undoes a doubled final
-    consonant (``stopped`` -> ``stop``) and drops a final ``e`` (``race``, ``racing`` ->
-    ``rac``). Two forms of one word usually get the same stem; unrelated words rarely do.
-    """
-    for _ in range(3):
-        for suffix, replacement, shortest in SUFFIXES:
-            base = word[: -len(suffix)]
-            if word.endswith(suffix) and len(base) >= shortest and _VOWEL.search(base):
-                if suffix == "s" and word.endswith(("ss", "us", "is")):
-                    continue
-                word = base + replacement
-                if (
-                    suffix in ("ing", "ed", "ings", "er", "ers")
-                    and len(word) > 3
-                    and _DOUBLE.search(word)
-                ):
-                    word = word[:-1]
-                break
-        else:
-            break
-    if len(word) > 3 and word.endswith("e"):
-        word = word[:-1]
-    return word
-
-
-_REPLACEMENTS = {"α": " alpha ", "β": " beta ", "θ": " theta ", "π": " pi ", "’": "'", "‘": "'"}
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def words(text: str) -> list[str]:
-    """The lower-case words of ``text``: apostrophes joined, hyphens split, digits 0-9 dropped."""
-    text = text.lower()
-    for char, replacement in _REPLACEMENTS.items():
-        text = text.replace(char, replacement)
-    text = re.sub(r"'s\b", "", text).replace("'", "")
-    return [w for w in _WORD.findall(text) if not (w.isdigit() and len(w) < 2)]
-
-
-def normalize(word: str) -> str:
-    """A word's index form: American spelling, then its stem."""
-    return stem(americanize(word))
-
-
-def terms(text: str, drop: Iterable[str] = ()) -> list[str]:
-    """The index terms of ``text``: its words less stopwords (and ``drop``), normalised."""
-    skip = STOPWORDS.union(drop)
-    return [normalize(w) for w in words(text) if w not in skip]
-
-
-# --- the lesson's terms --------------------------------------------------------------------------
-
-#: Other names for the lesson's ideas -> the words the lesson uses. Keys and values are
-#: plain phrases; both are normalised like any text.
-SYNONYMS: dict[str, str] = {
-    "inner misalignment": "inner alignment mesa-misalignment",
-    "outer misalignment": "outer alignment specification gaming",
-    "inner optimizer": "mesa-optimizer",
-    "inner optimiser": "mesa-optimizer",
-    "learned optimizer": "mesa-optimizer",
-    "inner loop": "mesa-optimizer planner",
-    "outer optimizer": "base optimizer outer loop",
-    "outer loop": "base optimizer",
-    "training process": "base optimizer",
-    "outer objective": "base objective",
-    "training objective": "base objective",
-    "loss function": "base objective loss",
-    "reward function": "base objective reward",
-    "inner objective": "mesa-objective",
-    "learned objective": "mesa-objective",
-    "learned goal": "mesa-objective",
-    "internal goal": "mesa-objective",
-    "deceptively aligned": "deceptive alignment",
-    "deceptive": "deceptive alignment",
-    "deception": "deceptive alignment",
-    "schemer": "scheming deceptive alignment",
-    "scheming": "in-context scheming covert",
-    "scheme": "in-context scheming covert",
-    "alignment faking": "alignment faking deceptive",
-    "reward hacking": "specification gaming",
-    "reward gaming": "specification gaming",
-    "hacking": "specification gaming",
-    "cheat": "specification gaming loophole",
-    "cheating": "specification gaming loophole",
-    "loophole": "specification gaming",
-    "exploit": "specification gaming loophole",
-    "somewhere else": "elsewhere",
-    "another place": "elsewhere",
-    "wrong goal": "goal misgeneralization",
-    "proxy goal": "goal misgeneralization proxy",
-    "misgeneralize": "goal misgeneralization",
-    "out of distribution": "distribution shift",
-    "off distribution": "distribution shift",
-    "ood": "distribution shift",
-    "situational awareness": "situationally aware",
-    "self aware": "situationally aware",
-    "chain of thought": "reasoning plan",
-    "cot": "reasoning plan",
-    "scratchpad": "reasoning plan",
-    "honey pot": "honeypot",
-    "trap": "honeypot",
-    "sting": "honeypot",
-    "backdoor": "backdoor model organism sleeper agents",
-    "sleeper agent": "sleeper agents model organism",
-    "monitoring": "monitor",
-    "look inside": "interpretability",
-    "mechanistic interpretability": "interpretability",
-    "natural selection": "evolution",
-    "genetic fitness": "evolution fitness",
-    "reinforcement learning": "reinforcement-learning agent reward",
-    "rl": "reinforcement-learning agent reward",
-    "es": "evolution strategies",
-    "q learning": "q-learning lookup table",
-    "lookup table": "q-learning table",
-    "alpha": "α diversity",
-    "coast runners": "coastrunners",
-    "coin run": "coinrun",
-    "goodharting": "goodhart",
-    "llm": "language models",
-    "llms": "language models",
-    "gpt": "language models",
-    "chatbot": "language models",
-    "instrumental goal": "instrumental",
-    "means to an end": "instrumental",
-    "end in itself": "terminal",
-    "final goal": "terminal",
-    "takeaway": "big idea",
-    "main point": "big idea",
-    "conclusion": "big idea",
-    "graded": "graded score practice",
-    "grade": "graded score practice",
-    "value iteration": "value iteration sweeps bellman",
-    "bellman": "value iteration",
-}
-
-
-def _phrase_table(synonyms: dict[str, str]) -> list[tuple[tuple[str, ...], list[str]]]:
-    """The synonym map as (normalised key words, normalised expansion terms), longest key first."""
-    table = [(tuple(terms(key)), terms(value)) for key, value in synonyms.items()]
-    return sorted(((k, v) for k, v in table if k), key=lambda kv: -len(kv[0]))
-
-
-_PHRASES = _phrase_table(SYNONYMS)
-
-
-@dataclass
-class _Group:
-    """One word of a question, with the words the synonym map adds for it."""
-
-    term: str
-    extra: set[str] = field(default_factory=set)
-
-    def found_in(self, present: set[str] | dict[str, int]) -> bool:
-        return self.term in present or any(t in present for t in self.extra)
-
-
-def _question_groups(question: str) -> list[_Group]:
-    """The question's words, normalised, each with what the synonym map adds for it."""
-    found = terms(question, drop=QUESTION_WORDS)
-    groups: list[_Group] = []
-    for term in found:
-        if all(g.term != term for g in groups):
-            groups.append(_Group(term))
-    for key, expansion in _PHRASES:
-        for start in range(len(found) - len(key) + 1):
-            if tuple(found[start : start + len(key)]) == key:
-                for group in groups:
-                    if group.term in key:
-                        group.extra.update(t for t in expansion if t not in key)
-    return groups
-
-
-# --- notebooks into passages ---------------------------------------------------------------------
-
-_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
-
-
-def plain(markdown: str) -> str:
-    """Inline markdown as plain text: links, emphasis, code marks, math marks and HTML removed."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
-    text = text.replace("<sup>", "^").replace("<br>", " ")
-    text = re.sub(r"<[^>]+>", "", text)
-    text = re.sub(r"`([^`]*)`", r"\1", text)
-    text = re.sub(r"\\(?:text|mathrm|mathbb|operatorname)\{([^}]*)\}", r"\1", text)
-    text = re.sub(r"\\([A-Za-z]+)", r"\1", text).replace("$", "")
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])[*_]([^*_\n]+?)[*_](?![\w*])", r"\1", text)
-    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+_ASKS_HOW_OR_WHY = re.compile(r"\b(how|why|when|where|which|does|do|can|should)\b", re.I)
+_DEFINING_WORDS = frozenset({"is", "are", "mean", "refer", "describ", "denot", "stand"})
+_DEFINED_BY = frozenset({"is", "are", "call", "name", "as", "term"})
+_ARTICLES = frozenset({"a", "an", "the"})
 
 
 @dataclass(frozen=True)
-class Passage:
-    """One section of a notebook's text.
+class Sentence:
+    """A sentence of a section, with where it sits and its index terms.
 
     Attributes:
-        notebook: The notebook's file name, e.g. ``03_inner_alignment.ipynb``.
-        section: The section's heading, as it reads in the notebook (markdown removed).
-        level: The heading level: 1 (``#``, the notebook's title), 2 or 3.
-        markdown: The section's markdown (its heading excluded).
-        parent: The heading of the enclosing ``##`` section of a ``###`` one, else None.
-    """
-
-    notebook: str
-    section: str
-    level: int
-    markdown: str
-    parent: str | None = None
-
-    @property
-    def anchor(self) -> str:
-        """The heading's anchor in JupyterLab: its text with spaces replaced by ``-``."""
-        anchor = self.section.replace(" ", "-")
-        return "".join(f"%{ord(c):02X}" if c in "()<>%[]" else c for c in anchor)
-
-    @property
-    def link(self) -> str:
-        """A link to the section, relative to the notebooks folder."""
-        return f"{self.notebook}#{self.anchor}"
-
-    def units(self) -> list[Unit]:
-        """The section's quotable text, sentence by sentence, in order."""
-        return _units(self.markdown)
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A sentence of a passage, as plain text, with where it sits.
-
-    Attributes:
-        text: The sentence.
-        block: Index of its paragraph, list item or table row within the passage.
-        item: Whether it is part of a list item.
-        row: Whether it is a table row (quoted only when no sentence says as much).
+        text: The sentence, as plain text.
+        block: Index of its paragraph, list item or table row within the section.
+        first: Whether it opens its block.
+        row: Whether it is a table row (read "first cell: the others.").
+        terms: Its normalised words.
     """
 
     text: str
     block: int
-    item: bool
-    row: bool = False
+    first: bool
+    row: bool
+    terms: frozenset[str]
 
 
-def _blocks(markdown: str) -> list[tuple[str, str]]:
-    """Split markdown into ("para" | "item" | "row", text) blocks; code and display math dropped."""
-    blocks: list[tuple[str, str]] = []
-    current: list[str] = []
-    kind = "para"
-    in_code = in_math = False
-    table_header = False
-
-    def flush() -> None:
-        nonlocal current
-        if current:
-            blocks.append((kind, " ".join(current)))
-        current = []
-
-    for raw in markdown.splitlines():
-        line = raw.rstrip()
-        if _FENCE.match(line):
-            flush()
-            in_code = not in_code
-            continue
-        if in_code:
-            continue
-        if line.count("$$") % 2 == 1:
-            flush()
-            in_math = not in_math
-            continue
-        if in_math or "$$" in line:
-            continue
-        stripped = line.strip().lstrip(">").strip()
-        if not stripped:
-            flush()
-            kind, table_header = "para", False
-        elif stripped.startswith("|"):
-            flush()
-            if _TABLE_RULE.match(stripped.strip("|").strip()):
-                table_header = False
-                continue
-            cells = [plain(c) for c in stripped.strip("|").split("|")]
-            if kind != "row":
-                kind, table_header = "row", True
-            if not table_header and any(cells):
-                head, rest = cells[0], "; ".join(c for c in cells[1:] if c)
-                blocks.append(("row", f"{head}: {rest}." if head and rest else head or rest))
-        elif _ITEM.match(stripped):
-            flush()
-            kind = "item"
-            current = [_ITEM.sub("", stripped)]
-        else:
-            if kind == "row":
-                kind = "para"
-            current.append(stripped)
-    flush()
-    return blocks
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(*])")
-_NO_BREAK_AFTER = ("et al.", "e.g.", "i.e.", "vs.", "cf.", "approx.", "Fig.", "Eq.", "No.")
-
-
-def sentences(text: str) -> list[str]:
-    """Split plain text into sentences (not after "et al.", "e.g." and the like)."""
-    parts: list[str] = []
-    for piece in _SENTENCE_END.split(text):
-        if parts and parts[-1].endswith(_NO_BREAK_AFTER):
-            parts[-1] = f"{parts[-1]} {piece}"
-        else:
-            parts.append(piece)
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _units(markdown: str) -> list[Unit]:
-    units = []
-    for index, (kind, text) in enumerate(_blocks(markdown)):
-        for sentence in sentences(plain(text)):
-            units.append(Unit(sentence, index, kind == "item", kind == "row"))
-    return units
-
-
-def passages_of(notebook: str, cells: Sequence[str]) -> list[Passage]:
-    """Split a notebook's markdown cells into passages at their #, ## and ### headings.
-
-    Text before the first heading belongs to a passage named after the notebook. Lines that
-    only look like headings inside code blocks are not headings.
-
-    Args:
-        notebook: The notebook's file name.
-        cells: The source of each markdown cell, in order.
-    """
-    found: list[Passage] = []
-    heading, level, parent = Path(notebook).stem, 1, None
-    body: list[str] = []
-    h2: str | None = None
-
-    def close() -> None:
-        text = "\n".join(body).strip()
-        name = heading.lower()
-        if text and name not in SKIPPED_HEADINGS and not name.startswith(SKIPPED_PREFIXES):
-            found.append(Passage(notebook, heading, level, text, parent))
-
-    for cell in cells:
-        in_code = False
-        for line in cell.splitlines():
-            if _FENCE.match(line):
-                in_code = not in_code
-            match = None if in_code else _HEADING.match(line)
-            if match is None:
-                body.append(line)
-                continue
-            close()
-            level, heading, body = len(match.group(1)), plain(match.group(2)), []
-            h2 = heading if level <= 2 else h2
-            parent = h2 if level == 3 else None
-        body.append("")
-    close()
+def sentences_of(passage: Passage) -> list[Sentence]:
+    """A section's sentences, in order."""
+    found = []
+    for index, block in enumerate(passage.blocks):
+        texts = block.sentences()
+        if block.kind == "para" and len(texts) == 1 and _is_label(texts[0]):
+            texts = [f"{texts[0]}:"]  # a bold line such as "Where the analogy holds" introduces
+        for position, text in enumerate(texts):
+            found.append(
+                Sentence(text, index, position == 0, block.kind == "row", frozenset(terms(text)))
+            )
     return found
 
 
-def read_notebook(path: Path) -> list[Passage]:
-    """The passages of one notebook file.
+def _is_label(text: str) -> bool:
+    """A short line without a full stop, such as a bold pseudo-heading."""
+    return len(text.split()) <= LABEL_WORDS and not text.endswith((".", "!", "?", ":", ";", ")"))
 
-    Raises:
-        ValueError: If the file is not a readable notebook.
+
+def is_definition_question(question: str) -> bool:
+    """Whether a question asks what something is: "What is X?", "define X", or just "X?"."""
+    if _DEFINITION_QUESTION.match(question):
+        return True
+    return len(words(question)) <= 3 and not _ASKS_HOW_OR_WHY.search(question)
+
+
+def defines(sentence: Sentence, topic: set[str]) -> bool:
+    """Whether a sentence says what the ``topic`` is: it names all of it and then defines it.
+
+    "A *mesa-optimizer* is ...", "deceptive alignment, is ...", "X means ..." and "... is
+    called X" define X; a sentence that only uses the words does not.
     """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        cells = [
-            c["source"] if isinstance(c["source"], str) else "".join(c["source"])
-            for c in data["cells"]
-            if c.get("cell_type") == "markdown"
-        ]
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise ValueError(f"cannot read the notebook {path}: {err}") from err
-    return passages_of(path.name, cells)
+    tokens = [normalize(w) for w in words(sentence.text)]
+    if not topic <= set(tokens):
+        return False
+    for i, token in enumerate(tokens):
+        if token not in topic:
+            continue
+        after = [t for t in tokens[i + 1 : i + 4] if t not in topic]
+        before = [t for t in tokens[max(0, i - 3) : i] if t not in _ARTICLES and t not in topic]
+        if after[:1] and after[0] in _DEFINING_WORDS:
+            return True
+        if before[-1:] and before[-1] in _DEFINED_BY:
+            return True
+    return False
 
 
-def find_notebooks_dir() -> Path:
-    """The course's notebooks folder: beside the package's source tree, or the current folder.
+def _points_elsewhere(text: str) -> bool:
+    return bool(_POINTS_AT_CONTEXT.search(text) or _IMPERATIVE.match(text))
 
-    Raises:
-        FileNotFoundError: If no folder with the course notebooks can be found.
+
+def score_sentence(
+    sentence: Sentence, groups: list[Group], weights: list[float], topic: set[str] | None
+) -> float:
+    """How well a sentence answers the question (0 if it shares no word with it).
+
+    Args:
+        sentence: The sentence.
+        groups: The question's words (with the synonyms they bring).
+        weights: How informative each word is.
+        topic: For a "what is X?" question, X's terms; None for other questions.
     """
-    import mesatoys
-
-    here = Path(mesatoys.__file__).resolve().parent
-    candidates = [parent / "notebooks" for parent in here.parents]
-    cwd = Path.cwd()
-    candidates += [cwd, cwd / "notebooks", cwd.parent / "notebooks"]
-    for folder in candidates:
-        if folder.is_dir() and any(folder.glob("[0-9][0-9]_*.ipynb")):
-            return folder
-    raise FileNotFoundError(
-        "The tutor could not find the course notebooks (a folder of 01_*.ipynb, 02_*.ipynb, ...). "
-        f"It looked beside the mesatoys package ({here}) and in the current folder ({cwd}). "
-        "Pass the folder that holds them: Tutor(notebooks_dir='path/to/notebooks')."
-    )
+    score = sum(w for g, w in zip(groups, weights, strict=True) if g.found_in(sentence.terms))
+    if score <= 0:
+        return 0.0
+    if sentence.row:
+        score *= ROW_WEIGHT
+    if _points_elsewhere(sentence.text):
+        score *= CONTEXT_WEIGHT
+    if _DANGLING.match(sentence.text):
+        score *= DANGLING_WEIGHT
+    if topic and defines(sentence, topic):
+        score *= DEFINITION_WEIGHT
+    return score
 
 
-def _check_dir(notebooks_dir: object) -> Path:
-    if not isinstance(notebooks_dir, (str, os.PathLike)):
-        raise TypeError(f"notebooks_dir must be a path or None, got {notebooks_dir!r}")
-    folder = Path(notebooks_dir)
-    if not folder.is_dir():
-        raise ValueError(f"notebooks_dir must be an existing folder, got {str(folder)!r}")
-    return folder
+def _n_words(texts: list[str]) -> int:
+    return sum(len(t.split()) for t in texts)
+
+
+def _tidy_lead(text: str) -> str:
+    """The answer's first sentence without a leading "So," / "But" and with a capital."""
+    text = _CONNECTIVE.sub("", text)
+    return text[:1].upper() + text[1:]
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` words, at a clause boundary if there is one."""
+    tokens = text.split()
+    if len(tokens) <= limit:
+        return text
+    cut = " ".join(tokens[:limit])
+    clause = max(cut.rfind(", "), cut.rfind("; "), cut.rfind(" — "))
+    if clause > len(cut) // 2:
+        cut = cut[:clause]
+    return cut.rstrip(",;:— ") + " …"
+
+
+def compose(sentences: list[Sentence], scores: list[float]) -> str:
+    """An answer of at most :data:`MAX_ANSWER_WORDS` words from a section's sentences.
+
+    It starts from the best sentence that can lead (see :func:`_can_lead`; any, if none
+    can); adds the sentence before it when it opens with "it",
+    "this" or "so", or when it is a list item introduced by a sentence ending in a colon;
+    adds what a sentence ending in a colon introduces; then adds well-scored sentences of the
+    same or a neighbouring paragraph that stand alone, and, if the answer is still short,
+    the sentences that follow it. Sentences
+    that point at a figure, a cell or a control are left out; the answer keeps the
+    section's order.
+    """
+    on_topic = [i for i in range(len(sentences)) if scores[i] > 0]
+    readable = [i for i in on_topic if _can_lead(sentences, i)]
+    lead = max(readable or on_topic or [0], key=lambda i: (scores[i], -i))
+    chosen = {lead, *_context_before(sentences, lead)}
+    chosen |= _introduced(sentences, chosen, EXTRA_SENTENCE_WORDS)
+    nearby = [
+        i for i in range(len(sentences)) if abs(sentences[i].block - sentences[lead].block) <= 1
+    ]
+    for i in sorted(nearby, key=lambda i: (-scores[i], i)):
+        if scores[i] < SENTENCE_SHARE * scores[lead]:
+            break
+        _try_add(sentences, chosen, i, EXTRA_SENTENCE_WORDS)
+    for i in range(max(chosen) + 1, len(sentences)):
+        if _words_in(sentences, chosen) >= MIN_ANSWER_WORDS:
+            break
+        if not sentences[i].row:
+            _try_add(sentences, chosen, i, EXTRA_SENTENCE_WORDS)
+    texts = [sentences[i].text for i in sorted(chosen)]
+    texts[0] = _tidy_lead(texts[0])
+    return _cut(" ".join(texts), MAX_ANSWER_WORDS)
+
+
+def _can_lead(sentences: list[Sentence], i: int) -> bool:
+    """Whether an answer can start from sentence ``i``.
+
+    It must point at nothing on screen, and if it opens with "it" or "this", the sentences
+    before it that it needs must be able to come too.
+    """
+    if _points_elsewhere(sentences[i].text):
+        return False
+    first = sentences[min({i, *_context_before(sentences, i)})].text
+    return not _DANGLING.match(first) or bool(_CONNECTIVE.match(first))
+
+
+def _words_in(sentences: list[Sentence], chosen: set[int]) -> int:
+    return sum(len(sentences[i].text.split()) for i in chosen)
+
+
+def _context_before(sentences: list[Sentence], lead: int) -> set[int]:
+    """The sentences a sentence needs before it: an antecedent, or a list's lead-in."""
+    needed: set[int] = set()
+    i = lead
+    while i > 0 and len(needed) < 2:
+        opens_list = sentences[i].first and sentences[i - 1].text.endswith(":")
+        if not (_DANGLING.match(sentences[i].text) or opens_list):
+            break
+        if _points_elsewhere(sentences[i - 1].text):
+            break  # the answer then starts without its "and" or "so" (see _tidy_lead)
+        i -= 1
+        needed.add(i)
+        if opens_list:
+            break
+    return needed
+
+
+def _introduced(sentences: list[Sentence], chosen: set[int], limit: int) -> set[int]:
+    """The first sentence of each of up to three blocks a chosen lead-in (": ") introduces."""
+    added: set[int] = set()
+    for i in sorted(chosen):
+        if not sentences[i].text.endswith(":"):
+            continue
+        blocks: set[int] = set()
+        for j in range(i + 1, len(sentences)):
+            if sentences[j].block == sentences[i].block or not sentences[j].first:
+                continue
+            if len(blocks) >= 3 or sentences[j].text.endswith(":"):
+                break
+            if _words_in(sentences, chosen | added | {j}) > limit and blocks:
+                break
+            blocks.add(sentences[j].block)
+            added.add(j)
+    return added
+
+
+def _try_add(sentences: list[Sentence], chosen: set[int], i: int, limit: int) -> None:
+    """Add sentence ``i`` if it stands alone, points at nothing on screen and fits."""
+    sentence = sentences[i]
+    if i in chosen or _points_elsewhere(sentence.text) or sentence.text.endswith(":"):
+        return
+    if _DANGLING.match(sentence.text) and (i - 1) not in chosen:
+        return
+    if _words_in(sentences, chosen | {i}) <= limit:
+        chosen.add(i)
 
 
 # --- answers -------------------------------------------------------------------------------------
@@ -625,17 +366,18 @@ class Answer:
 
     Attributes:
         question: The question asked.
-        text: The answer as markdown: the quoted sentences and where they come from, or, if
-            the lesson does not cover the question, a message saying so with a pointer.
+        text: The answer as markdown: the answer and a "read more" link to its section, or,
+            if the lesson does not cover the question, a message saying so with a pointer.
         notebook: The notebook the answer comes from (file name). For an uncovered
             question, the notebook of the closest section, offered as a pointer; None if
             the question shares no word with the lesson.
         section: The section's heading (see ``notebook``).
         covered: Whether the lesson covers the question (False: the tutor declines).
-        quote: The quoted sentences alone ("" when not covered).
+        quote: The answer alone, without the link ("" when not covered).
         link: A link to the section, relative to the notebooks folder (None with no section).
         coverage: The share of the question's information found in the best section, 0 to 1.
-        generated: Whether a model phrased the answer from the passages (else it quotes them).
+        generated: Whether a model phrased the answer from the sections (else it quotes them).
+        where: The notebook's title and the section's heading, as the link reads.
     """
 
     question: str
@@ -647,6 +389,7 @@ class Answer:
     link: str | None = None
     coverage: float = 0.0
     generated: bool = False
+    where: str = ""
 
     def __str__(self) -> str:
         return self.text
@@ -655,18 +398,19 @@ class Answer:
         return self.text
 
     def html(self) -> str:
-        """The answer as HTML: the quote or message, and a link to the section."""
+        """The answer as HTML: the answer or message, and a link to the section."""
         if self.covered:
             body = f"<p>{html.escape(self.quote)}</p>"
-            where = "From"
+            label = f"Read more: {self.where} →"
         else:
             body = f"<p>{html.escape(_not_covered_line(self.notebook is not None))}</p>"
-            where = "Closest topic the lesson covers:"
+            label = f"Closest topic the lesson covers: {self.where} →"
             if self.notebook is None:
                 return body + f"<p>{html.escape(_topics_line())}</p>"
+        href = html.escape(self.link or "", quote=True)
         return body + (
-            f'<p>{where} <a href="{html.escape(self.link or "", quote=True)}" target="_blank">'
-            f"{html.escape(self.notebook or '')}, “{html.escape(self.section or '')}”</a></p>"
+            f'<p><a href="{href}" style="text-decoration:underline;font-weight:600">'
+            f"{html.escape(label)}</a></p>"
         )
 
 
@@ -686,62 +430,8 @@ def _topics_line() -> str:
     )
 
 
-def _md_link(passage: Passage) -> str:
-    label = f"{passage.notebook}, “{passage.section}”".replace("[", "(").replace("]", ")")
-    return f"[{label}]({passage.link})"
-
-
-def _choose_units(units: list[Unit], groups: list[_Group], weights: list[float]) -> list[Unit]:
-    """The best one to three sentences for the question, in the passage's order."""
-    scored = []
-    for position, unit in enumerate(units):
-        present = set(terms(unit.text))
-        score = sum(w for g, w in zip(groups, weights, strict=True) if g.found_in(present))
-        scored.append((score * (TABLE_ROW_WEIGHT if unit.row else 1.0), -position, unit))
-    ranked = sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)
-    best = ranked[0][0]
-    chosen = [ranked[0][2]]
-    for score, _, unit in ranked[1:]:
-        if len(chosen) >= MAX_SENTENCES or score < SENTENCE_SHARE * best or score <= 0:
-            break
-        if sum(len(u.text) for u in chosen) + len(unit.text) <= MAX_QUOTE_CHARS:
-            chosen.append(unit)
-    chosen = _complete_lead_ins(chosen, units)
-    return sorted(chosen, key=units.index)
-
-
-def _complete_lead_ins(chosen: list[Unit], units: list[Unit]) -> list[Unit]:
-    """A sentence that ends with ':' is followed by the first sentence of what it introduces.
-
-    Up to three following paragraphs or list items are added while the quote stays within
-    :data:`MAX_QUOTE_CHARS`.
-    """
-    result = list(chosen)
-    for unit in chosen:
-        if not unit.text.endswith(":"):
-            continue
-        seen: set[int] = set()
-        for nxt in units[units.index(unit) + 1 :]:
-            if nxt.block in seen or nxt.block == unit.block:
-                continue
-            seen.add(nxt.block)
-            too_long = sum(len(u.text) for u in result) + len(nxt.text) > MAX_QUOTE_CHARS
-            if len(seen) > MAX_SENTENCES or nxt.text.endswith(":") or (too_long and len(seen) > 1):
-                break
-            if nxt not in result:
-                result.append(nxt)
-    return result
-
-
-def _quote(chosen: list[Unit]) -> str:
-    parts = []
-    for unit in chosen:
-        text = unit.text
-        if parts and unit.item and not parts[-1].endswith((":", ".", "!", "?", ";")):
-            parts[-1] += ";"
-        parts.append(text)
-    quote = " ".join(parts)
-    return quote[:1].upper() + quote[1:]
+def _md_link(label: str, link: str) -> str:
+    return f"[{label.replace('[', '(').replace(']', ')')}]({link})"
 
 
 # --- the tutor -----------------------------------------------------------------------------------
@@ -777,7 +467,9 @@ class Tutor(ShowsWidget):
         threshold: float | None = None,
         endpoint: Endpoint | None | str = "environment",
     ):
-        folder = find_notebooks_dir() if notebooks_dir is None else _check_dir(notebooks_dir)
+        folder = (
+            find_notebooks_dir() if notebooks_dir is None else check_notebooks_dir(notebooks_dir)
+        )
         if endpoint == "environment":
             endpoint = endpoint_from_environment()
         if endpoint is not None and not isinstance(endpoint, Endpoint):
@@ -790,12 +482,9 @@ class Tutor(ShowsWidget):
             raise TypeError(f"threshold must be a number between 0 and 1, got {threshold!r}")
         if not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold!r}")
-        files = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
-        if not files:
-            raise ValueError(f"notebooks_dir holds no .ipynb notebook: {str(folder)!r}")
         self.notebooks_dir = folder
         self.threshold = float(threshold)
-        self.passages = [p for path in files for p in read_notebook(path)]
+        self.passages = read_lesson(folder)
         if not self.passages:
             raise ValueError(
                 f"the notebooks in {str(folder)!r} have no markdown text to answer from"
@@ -803,8 +492,20 @@ class Tutor(ShowsWidget):
         self._docs = [_passage_terms(p) for p in self.passages]
         self._present = [set(doc) for doc in self._docs]
         self._bm25 = BM25Plus(self._docs)
+        self._notebooks = sorted({p.notebook for p in self.passages})
+        self._notebook_index = np.array([self._notebooks.index(p.notebook) for p in self.passages])
+        notebook_docs: list[list[str]] = [[] for _ in self._notebooks]
+        for index, doc in zip(self._notebook_index, self._docs, strict=True):
+            notebook_docs[index] += doc
+        self._notebook_bm25 = BM25Plus(notebook_docs)
         self._df = {t: sum(t in s for s in self._present) for t in set().union(*self._present)}
-        self._prior = [SUMMARY_WEIGHT if _is_summary(p) else 1.0 for p in self.passages]
+        self._prior = np.array([SUMMARY_WEIGHT if _is_summary(p) else 1.0 for p in self.passages])
+        self._titles = {p.notebook: p.section for p in reversed(self.passages) if p.level == 1}
+        self._sentences: dict[int, list[Sentence]] = {}
+        self._vocabulary = sorted(
+            {w for p in self.passages for w in words(f"{p.section} {p.text}") if w.isalpha()}
+        )
+        self._spelled: dict[str, str] = {}
         self._box: TutorBox | None = None
 
     def __len__(self) -> int:
@@ -814,32 +515,61 @@ class Tutor(ShowsWidget):
         """How informative a normalised word is: ln((N + 1) / (df + 0.5)) over N passages."""
         return math.log((len(self.passages) + 1) / (self._df.get(term, 0) + 0.5))
 
+    def spell(self, word: str) -> str:
+        """A word the lesson never uses, corrected to the closest one it does, if one is close.
+
+        Only words of at least :data:`SPELLING_MIN_LENGTH` letters are corrected, to a lesson
+        word at least :data:`SPELLING_CUTOFF` similar (``difflib``'s ratio); the first
+        :data:`SPELLING_MAX_CORRECTIONS` unknown words of a question are tried, which bounds
+        the cost of any input.
+        """
+        if len(word) < SPELLING_MIN_LENGTH or not word.isalpha() or normalize(word) in self._df:
+            return word
+        if word not in self._spelled:
+            if len(self._spelled) >= SPELLING_CACHE:
+                self._spelled.clear()
+            close = difflib.get_close_matches(word, self._vocabulary, n=1, cutoff=SPELLING_CUTOFF)
+            self._spelled[word] = close[0] if close else word
+        return self._spelled[word]
+
+    def groups(self, question: str) -> list[Group]:
+        """The question's words, spelled as the lesson spells them, with their synonyms."""
+        budget = [SPELLING_MAX_CORRECTIONS]
+
+        def spell(word: str) -> str:
+            if budget[0] <= 0 or len(word) < SPELLING_MIN_LENGTH:
+                return word
+            corrected = self.spell(word)
+            budget[0] -= normalize(word) not in self._df
+            return corrected
+
+        return question_groups(question, spell=spell)
+
     def rank(self, question: str) -> list[tuple[float, Passage]]:
         """Every passage with its BM25+ score for the question, best first.
 
         Raises:
             TypeError: If ``question`` is not a string.
         """
-        groups = _question_groups(_check_question(question, allow_empty=True))
+        groups = self.groups(_check_question(question, allow_empty=True))
         scores = self._scores(groups)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         return [(scores[i], self.passages[i]) for i in order]
 
-    def _scores(self, groups: list[_Group]) -> list[float]:
-        totals = [0.0] * len(self.passages)
-        base_terms = {g.term for g in groups}
-        weighted = {t: 1.0 for t in base_terms}
-        for group in groups:
-            for extra in group.extra - base_terms:
-                weighted[extra] = max(weighted.get(extra, 0.0), EXPANSION_WEIGHT)
-        for term, w in weighted.items():
-            if term not in self._df:
-                continue  # BM25+ adds the same constant to every passage for an unknown word
-            for i, score in enumerate(self._bm25.get_scores([term])):
-                totals[i] += w * float(score)
-        return [t * p for t, p in zip(totals, self._prior, strict=True)]
+    def _scores(self, groups: list[Group]) -> list[float]:
+        """Each section's score: BM25+ of its words, scaled by its notebook's and its prior."""
+        weighted = _weighted_terms(groups)
+        known = [(t, w) for t, w in weighted.items() if t in self._df]  # others add a constant
+        sections = np.zeros(len(self.passages))
+        notebooks = np.zeros(len(self._notebooks))
+        for term, w in known:
+            sections += w * self._bm25.get_scores([term])
+            notebooks += w * self._notebook_bm25.get_scores([term])
+        share = notebooks[self._notebook_index] / (notebooks.max() or 1.0)
+        scaled = sections * self._prior * (1 - NOTEBOOK_SHARE + NOTEBOOK_SHARE * share)
+        return scaled.tolist()
 
-    def coverage(self, groups: list[_Group], index: int) -> float:
+    def coverage(self, groups: list[Group], index: int) -> float:
         """The share of the question's information (IDF-weighted words) found in a passage."""
         weights = [self.weight(g.term) for g in groups]
         total = sum(weights)
@@ -862,14 +592,15 @@ class Tutor(ShowsWidget):
             ValueError: If ``question`` is empty or only spaces.
         """
         question = _check_question(question)
-        groups = _question_groups(question)
+        groups = self.groups(question)
         if not groups:
             return Answer(
                 question, _not_covered_line(False) + " " + _topics_line(), None, None, False
             )
         scores = self._scores(groups)
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:CANDIDATES]
-        best = next((i for i in order if self.coverage(groups, i) >= self.threshold), order[0])
+        covering = [i for i in order if self.coverage(groups, i) >= self.threshold]
+        best = self._choose(question, groups, covering) if covering else order[0]
         passage = self.passages[best]
         matched = any(g.found_in(self._present[best]) for g in groups)
         share = self.coverage(groups, best)
@@ -877,21 +608,79 @@ class Tutor(ShowsWidget):
             text = f"{_not_covered_line(False)} {_topics_line()}"
             return Answer(question, text, None, None, False, coverage=0.0)
         if share < self.threshold:
-            text = f"{NOT_COVERED} The closest topic it does cover: {_md_link(passage)}."
-            return Answer(
-                question, text, passage.notebook, passage.section, False, "", passage.link, share
+            where = self.where(passage)
+            text = (
+                f"{NOT_COVERED} The closest topic it does cover: {_md_link(where, passage.link)}."
             )
-        covering = [i for i in order if self.coverage(groups, i) >= self.threshold]
+            return Answer(
+                question,
+                text,
+                passage.notebook,
+                passage.section,
+                False,
+                "",
+                passage.link,
+                share,
+                where=where,
+            )
         generated = self._generated(question, [best, *(i for i in covering if i != best)], share)
         if generated is not None:
             return generated
-        weights = [self.weight(g.term) for g in groups]
-        units = passage.units() or [Unit(passage.section, 0, False)]
-        quote = _quote(_choose_units(units, groups, weights))
-        text = f"{quote}\n\nFrom {_md_link(passage)}."
+        text = self.compose(question, groups, best)
         return Answer(
-            question, text, passage.notebook, passage.section, True, quote, passage.link, share
+            question,
+            f"{text}\n\nRead more: {_md_link(self.where(passage), passage.link)}",
+            passage.notebook,
+            passage.section,
+            True,
+            text,
+            passage.link,
+            share,
+            where=self.where(passage),
         )
+
+    def _choose(self, question: str, groups: list[Group], covering: list[int]) -> int:
+        """The section to answer from, among the ``covering`` ones (best-ranked first).
+
+        The first that can give a readable answer (:func:`_can_lead`), preferring, for a
+        "what is X?" question, one that defines X; the first if none can.
+        """
+        topic = {g.term for g in groups} if is_definition_question(question) else None
+        readable = [i for i in covering if self._scored(groups, i, topic)[1]]
+        if topic:
+            defining = [
+                i for i in readable if any(defines(s, topic) for s in self._sentences_of(i))
+            ]
+            readable = defining or readable
+        return readable[0] if readable else covering[0]
+
+    def _scored(
+        self, groups: list[Group], index: int, topic: set[str] | None
+    ) -> tuple[list[float], bool]:
+        """Each sentence's score in section ``index``, and whether one can lead an answer."""
+        found = self._sentences_of(index)
+        weights = [self.weight(g.term) for g in groups]
+        scores = [score_sentence(s, groups, weights, topic) for s in found]
+        can_lead = any(score > 0 and _can_lead(found, i) for i, score in enumerate(scores))
+        return scores, can_lead
+
+    def _sentences_of(self, index: int) -> list[Sentence]:
+        if index not in self._sentences:
+            self._sentences[index] = sentences_of(self.passages[index])
+        return self._sentences[index]
+
+    def where(self, passage: Passage) -> str:
+        """Where a section is, as a link to it reads: the notebook's title, then the heading."""
+        title = self._titles.get(passage.notebook, passage.notebook)
+        return title if title == passage.section else f"{title}, “{passage.section}”"
+
+    def compose(self, question: str, groups: list[Group], index: int) -> str:
+        """The answer to a question from the section ``index`` (see :func:`compose`)."""
+        found = self._sentences_of(index)
+        if not found:
+            return self.passages[index].section
+        topic = {g.term for g in groups} if is_definition_question(question) else None
+        return compose(found, self._scored(groups, index, topic)[0])
 
     def _generated(self, question: str, indices: list[int], share: float) -> Answer | None:
         """The model's answer from the passages ``indices`` (at most three), or None.
@@ -901,16 +690,18 @@ class Tutor(ShowsWidget):
         if self.endpoint is None:
             return None
         chosen = [self.passages[i] for i in indices[:3]]
-        sources = [Source(f"{p.notebook}, {p.section}", plain(p.markdown)) for p in chosen]
+        sources = [Source(self.where(p), p.text) for p in chosen]
         text = generate(self.endpoint, question, sources)
         if text is None:
             return None
         cited = sorted({int(k) for k in re.findall(r"\[(\d+)\]", text)})
         first = chosen[cited[0] - 1]
-        links = ", ".join(f"[{k}] {_md_link(chosen[k - 1])}" for k in cited)
+        links = ", ".join(
+            f"[{k}] {_md_link(self.where(chosen[k - 1]), chosen[k - 1].link)}" for k in cited
+        )
         return Answer(
             question,
-            f"{text}\n\nFrom {links}.",
+            f"{text}\n\nRead more: {links}",
             first.notebook,
             first.section,
             True,
@@ -918,6 +709,7 @@ class Tutor(ShowsWidget):
             first.link,
             share,
             generated=True,
+            where=self.where(first),
         )
 
     # --- display ------------------------------------------------------------------------------
@@ -934,24 +726,40 @@ class Tutor(ShowsWidget):
         return self._box.widget
 
 
+def _weighted_terms(groups: list[Group]) -> dict[str, float]:
+    """The terms to rank by, with weights: the question's words, their pairs, their synonyms."""
+    base = {g.term for g in groups}
+    weighted = dict.fromkeys(base, 1.0)
+    weighted.update(dict.fromkeys(pairs([g.term for g in groups]), PAIR_WEIGHT))
+    for group in groups:
+        for extra in group.extra - base:
+            weighted[extra] = max(weighted.get(extra, 0.0), EXPANSION_WEIGHT)
+    return weighted
+
+
 def _is_summary(passage: Passage) -> bool:
     """Whether a passage sums up what other sections teach (see :data:`SUMMARY_WEIGHT`)."""
-    others = {name for name in _NOTEBOOK_LINK.findall(passage.markdown) if name != passage.notebook}
-    return (
-        passage.level == 1
-        or passage.notebook.startswith("00_")
-        or bool(_RECAP.search(passage.section))
-        or len(others) >= 2
-    )
+    targets = {link.split("#")[0] for link in passage.links}
+    others = {t for t in targets if t.endswith(".ipynb") and t != passage.notebook}
+    return passage.level == 1 or bool(_RECAP.search(passage.section)) or len(others) >= 2
 
 
 def _passage_terms(passage: Passage) -> list[str]:
     """A passage's index terms: its heading (counted twice), its parent heading, its text."""
     heading = terms(passage.section)
     parent = terms(passage.parent) if passage.parent else []
-    return (
-        heading + heading + parent + terms(plain(" ".join(t for _, t in _blocks(passage.markdown))))
-    )
+    body = terms(passage.text)
+    return heading + heading + parent + body + pairs(heading) + pairs(heading) + pairs(body)
+
+
+def pairs(found: list[str]) -> list[str]:
+    """Adjacent pairs of terms as single terms (``goal misgeneralization`` -> ``goal_misgener``).
+
+    Ranking counts a pair of the question's words that the lesson uses side by side as a
+    term of its own, so a section that names a two-word idea ranks above one that only
+    uses both words.
+    """
+    return [f"{a}_{b}" for a, b in zip(found, found[1:], strict=False) if a != b]
 
 
 def _check_question(question: object, allow_empty: bool = False) -> str:
@@ -1027,7 +835,11 @@ class TutorBox(ShowsWidget):
         self._button = w.Button(
             description="Ask", button_style="primary", icon="question", tooltip="Ask the tutor"
         )
-        self._answer = w.HTML("")
+        # The answer is shown as an output, so that JupyterLab renders it and opens its
+        # "read more" link in place, scrolled to the section (a link in an HTML widget
+        # would reload the page).
+        self._answer = w.Output()
+        self._shown = ""
         self._question.observe(self._on_submit, names="value")
         self._button.on_click(self._on_ask)
         title = w.HTML("<b>Ask anything about this lesson</b> (answers come from the notebooks)")
@@ -1043,7 +855,20 @@ class TutorBox(ShowsWidget):
     def answer_shown(self) -> str:
         """The answer area's HTML now (empty before a question)."""
         self.widget  # noqa: B018 - builds the answer area
-        return self._answer.value
+        return self._shown
+
+    def _show(self, inner: str) -> None:
+        self._shown = _box_html(inner)
+        self._answer.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {
+                    "text/html": self._shown,
+                    "text/plain": html.unescape(re.sub(r"<[^>]+>", " ", inner)).strip(),
+                },
+                "metadata": {},
+            },
+        )
 
     def ask(self, question: str) -> Answer | None:
         """Ask a question and show the answer in the widget.
@@ -1056,15 +881,15 @@ class TutorBox(ShowsWidget):
         """
         self.widget  # noqa: B018 - builds the answer area
         if not isinstance(question, str) or not question.strip():
-            self._answer.value = _box_html(f"<p>{html.escape(EMPTY_QUESTION)}</p>")
+            self._show(f"<p>{html.escape(EMPTY_QUESTION)}</p>")
             return None
         try:
             answer = self.tutor.ask(question)
         except (OSError, ValueError) as err:
-            self._answer.value = _box_html(f"<p>{html.escape(str(err))}</p>")
+            self._show(f"<p>{html.escape(str(err))}</p>")
             return None
         self.answers.append(answer)
-        self._answer.value = _box_html(answer.html())
+        self._show(answer.html())
         return answer
 
     def _on_submit(self, change: dict[str, Any]) -> None:
@@ -1086,16 +911,11 @@ def _box_html(inner: str) -> str:
 __all__ = [
     "COVERAGE_THRESHOLD",
     "Answer",
-    "Passage",
+    "Sentence",
     "Tutor",
     "TutorBox",
-    "americanize",
-    "find_notebooks_dir",
-    "passages_of",
-    "plain",
-    "read_notebook",
-    "sentences",
-    "stem",
-    "terms",
-    "words",
+    "compose",
+    "is_definition_question",
+    "score_sentence",
+    "sentences_of",
 ]

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from mesatoys.display import readable
 from mesatoys.envs.absent_supervisor import World
 from mesatoys.experiments import absent_supervisor as ab
 from mesatoys.experiments import model_organisms as mo
@@ -178,7 +179,7 @@ def routes_figure(result: ab.Result, layout: int | str = 0) -> Figure:
         Patch(facecolor=COLORS["punishment"], alpha=0.35, label="P: punishment cell"),
     ]  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
-    return fig
+    return readable(fig)
 
 
 _CONDITION_COLORS = {"observed": COLORS["supervisor"], "unobserved": COLORS["punishment"]}
@@ -219,7 +220,7 @@ def awareness_figure(aware: ab.Result, blind: ab.Result) -> Figure:
     ax.set_ylabel("episodes that cross P (fraction)")
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     fig.suptitle(awareness_finding(aware, blind), fontsize=10)
-    return fig
+    return readable(fig)
 
 
 def _awareness_label(result: ab.Result) -> str:
@@ -293,7 +294,7 @@ def organisms_figure(result: mo.Result) -> Figure:
         f"with {by_name['false_alarm']:.0%} false alarms",
         fontsize=10,
     )
-    return fig
+    return readable(fig)
 
 
 _AGENT_ROWS = (("mesa", "trained on the reward"), ("control", "control (hidden performance)"))

@@ -32,7 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from mesatoys.checks import check_seed
-from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls, slider_look
+from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls, readable, slider_look
 from mesatoys.experiments import ai_control as ac
 from mesatoys.viz.palette import OKABE_ITO
 
@@ -119,7 +119,7 @@ def frontier_figure(frontier: ac.Frontier) -> Figure:
     fig = Figure(figsize=(6.4, 4.8), layout="constrained")
     ax = draw_frontier(fig.subplots(), frontier)
     ax.set_title(frontier_title(frontier), fontsize=9.5)
-    return fig
+    return readable(fig)
 
 
 # --- safety against the attack rate -------------------------------------------------------------
@@ -196,7 +196,7 @@ def attack_rate_figure(result: ac.Result) -> Figure:
     fig = Figure(figsize=(6.8, 4.6), layout="constrained")
     ax = draw_attack_rates(fig.subplots(), result)
     ax.set_title(attack_rate_title(result), fontsize=9.5)
-    return fig
+    return readable(fig)
 
 
 # --- the explorer -------------------------------------------------------------------------------

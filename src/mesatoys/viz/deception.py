@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from mesatoys.checks import check_count, check_seed
-from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls, render_png
+from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls, readable, render_png
 from mesatoys.experiments import deception as dc
 from mesatoys.experiments import honeypots as hp
 from mesatoys.viz.palette import OKABE_ITO
@@ -221,7 +221,7 @@ def training_figure(result: dc.Result) -> Figure:
     left.set_title("What oversight sees, and what deployment shows", fontsize=10)
     draw_survivors(right, result)
     fig.suptitle(finding(result), fontsize=10.5)
-    return fig
+    return readable(fig)
 
 
 # --- when deception survives selection ---------------------------------------------------------
@@ -294,7 +294,7 @@ def curves_figure(rounds: dc.Curve | list[dc.Curve], recognition: dc.Curve) -> F
     )
     right.legend(fontsize=7.5, frameon=False, loc="upper left")
     fig.suptitle(curves_finding(rounds, recognition), fontsize=10)
-    return fig
+    return readable(fig)
 
 
 def _check_curves(rounds: list[dc.Curve], recognition: dc.Curve) -> None:
@@ -368,7 +368,7 @@ def honeypot_figure(curves: hp.PowerCurves) -> Figure:
     ax.set_ylabel("share of agents flagged\n(solid: deceptive; dashed: aligned)")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle(_honeypot_finding(curves), fontsize=10)
-    return fig
+    return readable(fig)
 
 
 def _honeypot_finding(curves: hp.PowerCurves) -> str:

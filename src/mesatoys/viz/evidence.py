@@ -31,6 +31,7 @@ from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 
 from mesatoys import evidence as ev
+from mesatoys.display import readable
 from mesatoys.viz.palette import OKABE_ITO
 
 SEEN_COLOR = OKABE_ITO["vermillion"]
@@ -71,7 +72,7 @@ def observed_figure(findings: Iterable[ev.Finding] | None = None) -> Figure:
     ax.set_ylabel("model")
     ax.set_title(observed_title(table), fontsize=10)
     _caption(fig, table.citations())
-    return fig
+    return readable(fig)
 
 
 def observed_title(table: ev.Matrix) -> str:
@@ -121,7 +122,7 @@ def rates_figure(
     fig.colorbar(image, ax=ax, shrink=0.8).set_label(label, fontsize=8)
     ax.set_title(_wrap(rates_title(table, condition), 80), fontsize=10)
     _caption(fig, table.citations())
-    return fig
+    return readable(fig)
 
 
 def rates_title(table: ev.Matrix, condition: str) -> str:
@@ -165,7 +166,7 @@ def anti_scheming_figure(
     ax.legend(fontsize=8, frameon=False)
     ax.set_title(anti_scheming_title(pairs), fontsize=10)
     _caption(fig, [r.citation for pair in pairs.values() for r in pair])
-    return fig
+    return readable(fig)
 
 
 def anti_scheming_title(pairs: dict[str, tuple[ev.TrainingResult, ...]]) -> str:

@@ -149,7 +149,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         if key not in self._cache:
             self._status.value = (
                 f"<i>Training the agent for α = {self.alpha:g}, seed {self.seed}, "
-                f"simplicity bias {BIAS_OPTIONS[self.bias]}… (about a second, once)</i>"
+                f"simplicity bias {BIAS_OPTIONS[self.bias]}… (only the first time)</i>"
             )
             self._cache[key] = gm.run(self._config_for(self.alpha, self.bias), self.seed)
         self._status.value = ""

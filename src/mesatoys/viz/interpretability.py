@@ -29,6 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from mesatoys.display import readable
 from mesatoys.envs.features import FEATURE_NAMES, feature_cells
 from mesatoys.experiments import interpretability as interp
 from mesatoys.experiments import probing
@@ -115,7 +116,7 @@ def objective_figure(results: interp.Result | Sequence[interp.Result]) -> Figure
     _weights_panel(left, runs)
     _accuracy_panel(right, runs)
     fig.suptitle(_objective_title(runs), fontsize=11)
-    return fig
+    return readable(fig)
 
 
 def _weights_panel(ax: Axes, runs: Sequence[interp.Result]) -> None:
@@ -220,7 +221,7 @@ def value_map_figure(result: interp.Result, index: int = 0) -> Figure:
     ax.set_yticks([])
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=8, frameon=False)
     ax.set_title(_value_title(result, index, values), fontsize=10)
-    return fig
+    return readable(fig)
 
 
 def _mark_features(ax: Axes, result: interp.Result, index: int) -> None:
@@ -286,7 +287,7 @@ def probe_figure(results: probing.Result | Sequence[probing.Result]) -> Figure:
     ax.set_ylabel("held-out accuracy of a linear probe\nreading 'heads for A or B'")
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     ax.set_title(_probe_title(runs), fontsize=10)
-    return fig
+    return readable(fig)
 
 
 def _probe_title(runs: Sequence[probing.Result]) -> str:

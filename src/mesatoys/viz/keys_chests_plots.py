@@ -9,6 +9,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from mesatoys.agents.collector import OBJECT_FEATURES
+from mesatoys.display import readable
 from mesatoys.experiments import keys_and_chests as kc
 from mesatoys.viz.maze_plots import trim_path
 from mesatoys.viz.palette import OKABE_ITO, color
@@ -58,7 +59,7 @@ def level_figure(result: kc.Result, index: int = 0, split: str = "test") -> Figu
         fontsize=9,
     )
     fig.tight_layout()
-    return fig
+    return readable(fig)
 
 
 def objectives_figure(results: Mapping[str, kc.Result]) -> Figure:
@@ -80,7 +81,7 @@ def objectives_figure(results: Mapping[str, kc.Result]) -> Figure:
     ax.set_title("Keys are valued for their own sake unless the goal can say why", fontsize=10)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     fig.tight_layout()
-    return fig
+    return readable(fig)
 
 
 def outcome_table(results: Mapping[str, kc.Result], control: bool = True) -> str:

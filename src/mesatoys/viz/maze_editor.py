@@ -35,7 +35,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from mesatoys.agents.rollout import Episodes
-from mesatoys.display import ShowsWidget, SyncsControls
+from mesatoys.display import ShowsWidget, SyncsControls, readable
 from mesatoys.envs.features import corner_cells
 from mesatoys.envs.hand_mazes import ALLOWED, HAND_MAZES, maze_art, parse_maze
 from mesatoys.envs.maze import LevelBatch, distance_maps
@@ -255,7 +255,7 @@ def matches_figure(matches: Sequence[Match], title: str | None = None) -> Figure
     handles, labels = rows[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=9, frameon=False)
     fig.suptitle(title or match_title(matches, sep="\n"))
-    return fig
+    return readable(fig)
 
 
 def side_by_side(result: ls.Result, mazes: Mapping[str, LevelBatch | str]) -> Figure:
@@ -298,7 +298,7 @@ def capability_figure(results: Mapping[str, ls.Result], random_walk: bool = True
         handles.append(Line2D([], [], color="black", ls="--", label="random moves, new mazes"))
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
     fig.suptitle(_capability_title(results, random_walk))
-    return fig
+    return readable(fig)
 
 
 def _capability_panel(ax: Axes, result: ls.Result, random_walk: bool) -> None:
@@ -378,7 +378,7 @@ def training_set_figure(results: Sequence[ls.Result]) -> Figure:
         f"\nof new mazes after {sizes[-1]} (planner: {pct(planner['mean'][-1])})",
         fontsize=10,
     )
-    return fig
+    return readable(fig)
 
 
 def by_training_set(results: Sequence[ls.Result], measure: str) -> dict[str, np.ndarray]:

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.agents.rollout import Episodes
-from mesatoys.display import render_png
+from mesatoys.display import readable, render_png
 from mesatoys.envs.features import FEATURE_NAMES, cheese_in_view
 from mesatoys.envs.maze import LevelBatch
 from mesatoys.experiments import goal_misgeneralization as gm
@@ -252,7 +252,7 @@ def train_vs_test_figure(result: gm.Result, train_index: int = 0, test_index: in
     handles, labels = axes[1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
     fig.suptitle(f"The same learned agent on both kinds of level ({_run_label(result)})")
-    return fig
+    return readable(fig)
 
 
 def _run_label(result: gm.Result, with_seed: bool = True) -> str:
@@ -320,7 +320,7 @@ def objective_bar_chart(
     ax.set_title(
         title or f"Mesa-objective: largest weight on the {_feature_label(top)}", fontsize=10
     )
-    return ax.figure
+    return readable(ax.figure)
 
 
 def _checked_objective(mesa_objective: Mapping[str, float]) -> dict[str, float]:
@@ -381,7 +381,7 @@ def objective_comparison_figure(
     ]
     ax.legend(handles=handles, fontsize=9, frameon=False)
     ax.set_title(title)
-    return fig
+    return readable(fig)
 
 
 def objectives_by_seed_figure(results: Sequence[gm.Result]) -> Figure:
@@ -476,7 +476,7 @@ def underspecification_figure(
         "Training cannot tell cheese from corner (the return depends on their sum); "
         "the test outcome depends on which is larger"
     )
-    return fig
+    return readable(fig)
 
 
 def _extent(values: np.ndarray) -> list[float]:
@@ -595,7 +595,7 @@ def sweep_figure(results: Sequence[gm.Result]) -> Figure:
     weights_ax.legend(fontsize=8, ncol=2, frameon=False)
     _alpha_axis(weights_ax, true_goal["alpha"])
     fig.suptitle(_sweep_title(true_goal, n_seeds))
-    return fig
+    return readable(fig)
 
 
 def _sweep_title(true_goal: dict[str, np.ndarray], n_seeds: int) -> str:

@@ -32,7 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.checks import check_seed
-from mesatoys.display import ShowsWidget, SyncsControls, render_png
+from mesatoys.display import ShowsWidget, SyncsControls, readable, render_png
 from mesatoys.envs.boat_race import (
     ARROWS,
     REWARDS,
@@ -182,7 +182,7 @@ def race_figure(result: sg.Result, agent: str = "planner", seed: int = 0) -> Fig
         fontsize=11,
     )
     _track_legend(fig)
-    return fig
+    return readable(fig)
 
 
 # --- both numbers side by side ------------------------------------------------------------------
@@ -289,7 +289,7 @@ def scores_figure(results: sg.Result | Sequence[sg.Result]) -> Figure:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle(_scores_title(runs))
-    return fig
+    return readable(fig)
 
 
 def _scores_title(runs: Sequence[sg.Result]) -> str:
@@ -342,7 +342,7 @@ def track_size_figure(comparison: sg.TrackSizeComparison) -> Figure:
         "the bigger the track, the more dithering pays",
         fontsize=10,
     )
-    return fig
+    return readable(fig)
 
 
 # --- an explorer of the toy ---------------------------------------------------------------------

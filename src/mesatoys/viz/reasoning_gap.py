@@ -26,6 +26,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from mesatoys.display import readable
 from mesatoys.experiments import reasoning_gap as rg
 from mesatoys.viz.palette import OKABE_ITO
 
@@ -89,7 +90,7 @@ def comparison_figure(comparison: rg.Comparison) -> Figure:
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="upper right", ncol=2)
     fig.suptitle(_comparison_title(comparison), fontsize=11)
-    return fig
+    return readable(fig)
 
 
 def _comparison_title(comparison: rg.Comparison) -> str:
@@ -190,7 +191,7 @@ def curves_figure(result: rg.Result) -> Figure:
         f"end at {result.hidden_shortcut_rate:.0%} of them ({reached})",
         fontsize=9,
     )
-    return fig
+    return readable(fig)
 
 
 def _generations_to(curve: np.ndarray, target: float, tolerance: float = 0.05) -> str:
@@ -265,7 +266,7 @@ def sweep_figure(results: Sequence[rg.Result], name: str) -> Figure:
     hidden = np.array([np.mean(v["hidden_shortcut_rate"]) > 0.5 for v in values])
     n_seeds = len(values[0]["hidden_shortcut_rate"])
     ax.set_title(_sweep_title(name, grid, hidden, n_seeds), fontsize=10)
-    return fig
+    return readable(fig)
 
 
 def _by_setting(results: Sequence[rg.Result], name: str) -> tuple[np.ndarray, list[dict]]:

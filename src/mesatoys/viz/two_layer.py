@@ -40,7 +40,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.agents.planner import utility_map, value_iteration_trace
-from mesatoys.display import ROW_WRAP, BlitRenderer, ShowsWidget, SyncsControls, slider_look
+from mesatoys.display import (
+    ROW_WRAP,
+    BlitRenderer,
+    ShowsWidget,
+    SyncsControls,
+    readable,
+    slider_look,
+)
 from mesatoys.envs.features import (
     CHEESE,
     FEATURE_NAMES,
@@ -555,7 +562,7 @@ def two_loops_figure(
     )
     inner = f"generation {plan.generation}'s planner converges in {plan.sweeps} sweeps here"
     canvas.show(plan, sweep, title=f"Outer loop: {outer}. Inner loop: {inner}.")
-    return canvas.figure
+    return readable(canvas.figure)
 
 
 def sweep_strip_figure(
@@ -616,7 +623,7 @@ def sweep_strip_figure(
         )
     title = f"Value iteration reaches one step further per sweep: {finding}"
     fig.suptitle(textwrap.fill(title, width=16 * cols + 12), fontsize=10)  # within the figure
-    return fig
+    return readable(fig)
 
 
 def first_plans_figure(
@@ -664,7 +671,7 @@ def first_plans_figure(
         "weights value, wherever the cheese is",
         fontsize=10,
     )
-    return fig
+    return readable(fig)
 
 
 # --- the stepper ------------------------------------------------------------------------------
