@@ -134,6 +134,92 @@ def task_toy(module: str, seeds: list[int]) -> dict:
     return {"samples": times, "seeds": seeds}
 
 
+# --- the policy-gradient network ----------------------------------------------------
+
+
+def task_network(seeds: list[int], alphas: list[float]) -> dict:
+    from mesatoys.experiments import network_misgeneralization as nm
+
+    nm.run(nm.Config(updates=2, n_test_levels=10), seed=1000)  # warm-up: imports, first calls
+    out: dict[str, list[float]] = {f"run_{a:g}": [] for a in alphas}
+    out |= {"steer": [], "probe": []}
+    rates = []
+    for alpha in alphas:
+        for seed in seeds:
+            t0 = _now()
+            result = nm.run(nm.Config(alpha=alpha), seed=seed)
+            out[f"run_{alpha:g}"].append(_now() - t0)
+            t0 = _now()
+            steered = nm.steer(result)
+            out["steer"].append(_now() - t0)
+            t0 = _now()
+            nm.probe(result, "cell")
+            nm.probe(result, "direction")
+            out["probe"].append(_now() - t0)
+            rates.append(
+                {
+                    "alpha": alpha,
+                    "seed": seed,
+                    "train": result.train.true_goal_rate,
+                    "test": result.test.true_goal_rate,
+                    "proxy": result.test.proxy_rate,
+                    "steered": steered.true_goal_rate,
+                }
+            )
+    return {"samples": out, "rates": rates, "seeds": seeds}
+
+
+# --- vectorized environment throughput ----------------------------------------------
+
+
+def _steps_per_second(step, actions, n_envs: int) -> float:
+    step(actions[0])  # warm-up
+    t0 = _now()
+    for row in actions[1:]:
+        step(row)
+    return n_envs * (len(actions) - 1) / (_now() - t0)
+
+
+def task_vector_env(env_id: str, num_envs: int, n_steps: int) -> dict:
+    import gymnasium as gym
+    import numpy as np
+
+    import mesatoys.envs  # noqa: F401 (registers the ids)
+    from mesatoys.envs.maze import step_positions
+
+    rng = np.random.default_rng(0)
+    actions = rng.integers(0, 5, (n_steps, num_envs))
+    out = {}
+
+    vector = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point")
+    vector.reset(seed=0)
+    out["vector_env"] = _steps_per_second(vector.step, actions, num_envs)
+    levels, pos = vector.unwrapped.levels, vector.unwrapped.pos.copy()
+
+    def core(row: np.ndarray) -> None:
+        pos[:] = step_positions(levels.walls, pos, row)
+
+    out["core_step"] = _steps_per_second(core, actions, num_envs)
+
+    sync = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync")
+    sync.reset(seed=0)
+    out["sync_vector_env"] = _steps_per_second(
+        sync.step, actions[: max(2, n_steps // 20)], num_envs
+    )
+
+    single = gym.make(env_id)
+    single.reset(seed=0)
+
+    def one(action: int) -> None:
+        _, _, terminated, truncated, _ = single.step(int(action))
+        if terminated or truncated:
+            single.reset()
+
+    out["single_env"] = _steps_per_second(one, actions[: max(2, n_steps // 2), 0], 1)
+    minigrid = importlib.util.find_spec("minigrid") is not None
+    return {"steps_per_s": out, "minigrid_installed": minigrid, "size": levels.size}
+
+
 # --- other widgets ------------------------------------------------------------------
 
 
@@ -189,6 +275,13 @@ def _widget_actions(name: str) -> tuple[object, list]:
         if name == "control_explorer":
             settings = [{**m, "attack_rate": r} for m in settings[:8] for r in ("best", 0.01)]
         return explorer, [lambda m=m: explorer.set(**m) for m in settings]
+    if name == "network_explorer":
+        from mesatoys.experiments import network_misgeneralization as nm
+        from mesatoys.viz.network_plots import NetworkExplorer
+
+        explorer = NetworkExplorer(results=[nm.run(nm.Config(), seed=0)])
+        moves = [{"split": s, "level": i} for i in range(15) for s in ("test", "train")]
+        return explorer, [lambda m=m: explorer.set(**m) for m in moves]
     raise ValueError(f"unknown widget {name!r}")
 
 
@@ -534,6 +627,8 @@ TASKS = {
     "grading_class": task_grading_class,
     "exercises": task_exercises,
     "tutor": task_tutor,
+    "network": task_network,
+    "vector_env": task_vector_env,
 }
 
 

@@ -409,6 +409,66 @@ def bench_toys() -> list[Row]:
     return rows
 
 
+def bench_network() -> list[Row]:
+    """The policy-gradient network's default run (train + evaluate), steering, probes; one core."""
+
+    def measure() -> list[Row]:
+        res = _worker("network", timeout=900, seeds=HEADLINE_SEEDS, alphas=[0.0, 0.3])
+        s = res["samples"]
+        rows = [
+            Row(
+                "network",
+                f"`network_misgeneralization.run(Config(alpha={a}), seed)`",
+                samples=s[f"run_{a}"],
+                target=15.0,
+                note="1 core; seeds 0-4; 250 REINFORCE updates of 256 episodes, then 2 x 1000 "
+                "evaluation episodes",
+            )
+            for a in ("0", "0.3")
+        ]
+        rows.append(Row("network", "- `nm.steer(result)` (500 test levels)", samples=s["steer"]))
+        rows.append(Row("network", "- `nm.probe(result)`, cell and direction", samples=s["probe"]))
+        return rows
+
+    return _guard("network", "network_misgeneralization.run", measure, target=15.0)
+
+
+#: The registered id whose levels ``vector_env`` steps, and how many at once.
+VECTOR_ENV_ID, VECTOR_ENVS = "mesatoys/CheeseMaze-Test-v0", 64
+
+
+def bench_vector_env() -> list[Row]:
+    """Steps per second: the batched core, the VectorEnv, 64 single envs, one env; one core."""
+
+    def measure() -> list[Row]:
+        res = _worker(
+            "vector_env", timeout=600, env_id=VECTOR_ENV_ID, num_envs=VECTOR_ENVS, n_steps=2000
+        )
+        rate, size = res["steps_per_s"], res["size"]
+        where = f"{size} x {size} mazes"
+        rows = [
+            Row("vector_env", f"{what} ({where})", unit="steps/s", samples=[rate[key]], note=note)
+            for key, what, note in (
+                ("core_step", f"batched core alone, `step_positions` on {VECTOR_ENVS} levels",
+                 "moves only: no observation, reward or reset"),
+                ("vector_env", f"`gym.make_vec(..., num_envs={VECTOR_ENVS})`: CheeseMazeVectorEnv",
+                 "observations, rewards, info, autoreset"),
+                ("sync_vector_env", f"Gymnasium SyncVectorEnv of {VECTOR_ENVS} CheeseMazeEnv",
+                 "the same levels stepped one env at a time"),
+                ("single_env", "one `gym.make` CheeseMazeEnv", "with Gymnasium's default wrappers"),
+            )
+        ]  # fmt: skip
+        if not res["minigrid_installed"]:
+            rows.append(
+                _unavailable(
+                    "vector_env", "Minigrid env on the same maze size", "minigrid is not installed"
+                )
+            )
+        return rows
+
+    return _guard("vector_env", "vector env throughput", measure)
+
+
 #: Notebook widgets (besides the explorer) whose redraw is timed by ``widgets``.
 WIDGETS = [
     "maze_editor",
@@ -417,6 +477,7 @@ WIDGETS = [
     "deception_explorer",
     "control_explorer",
     "control_explorer_first_visit",
+    "network_explorer",
 ]
 
 
@@ -645,6 +706,8 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "class": bench_class,
     "exercises": bench_exercises,
     "tutor": bench_tutor,
+    "network": bench_network,
+    "vector_env": bench_vector_env,
     "e2e": bench_e2e,
 }
 

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from mesatoys.agents.network import MLP, cross_entropy, log_softmax, softmax
+from mesatoys.agents.network import (
+    MLP,
+    cross_entropy,
+    log_softmax,
+    matmul_one_thread,
+    softmax,
+    t_matmul_one_thread,
+)
 from mesatoys.optimize import Adam
 
 
@@ -147,3 +154,12 @@ def test_an_mlp_learns_xor_with_adam():
         _, d = cross_entropy(logits, targets)
         adam.step(net.backward(x, hidden, d))
     assert net.forward(x).argmax(axis=1).tolist() == [0, 1, 1, 0]
+
+
+@pytest.mark.parametrize(("rows", "inner", "cols"), [(3, 4, 5), (5000, 64, 4), (300, 49, 64)])
+def test_products_in_one_thread_blocks_equal_the_plain_products(rows, inner, cols):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((rows, inner)), rng.standard_normal((inner, cols))
+    np.testing.assert_allclose(matmul_one_thread(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    c = rng.standard_normal((rows, cols))
+    np.testing.assert_allclose(t_matmul_one_thread(a, c), a.T @ c, rtol=1e-10, atol=1e-10)

@@ -14,16 +14,24 @@ from mesatoys.course.exercises import deceptive, defenses, outer
 from mesatoys.envs.boat_race import make_track
 from mesatoys.experiments import ai_control as ac
 from mesatoys.experiments import deception as dc
+from mesatoys.experiments import network_misgeneralization as nm
 from mesatoys.experiments import probing
 from mesatoys.experiments import specification_gaming as sg
 
-OURS = ("race_reward", "catch_rates", "selection_step", "probe_accuracy", "audit_mask")
+OURS = (
+    "race_reward",
+    "catch_rates",
+    "selection_step",
+    "probe_accuracy",
+    "cheese_vector",
+    "audit_mask",
+)
 
 
 def test_the_exercises_come_after_notebook_03s_in_course_order():
     ids = list(exercises.CATALOG)
     assert ids[-len(OURS) :] == list(OURS)
-    assert [exercises.get(i).notebook[:2] for i in OURS] == ["04", "05", "05", "06", "06"]
+    assert [exercises.get(i).notebook[:2] for i in OURS] == ["04", "05", "05", "06", "06", "06"]
 
 
 # --- 04: race_reward -----------------------------------------------------------------------------
@@ -198,6 +206,38 @@ def test_the_probe_toy_shows_the_leak_of_scoring_on_the_fitted_rows(probes):
     _, ours, leaky = probes
     assert leaky.yours["shuffled"] > ours.yours["shuffled"] + 0.05  # random labels, "learned"
     assert ours.yours["shuffled"] == pytest.approx(0.5, abs=0.06)
+
+
+# --- 06: cheese_vector ---------------------------------------------------------------------------
+
+
+def test_a_mask_written_another_way_passes_the_vector_check():
+    def by_weights(with_cheese, without_cheese, open_cells):
+        weights = open_cells / open_cells.sum()
+        return weights @ (with_cheese - without_cheese)
+
+    assert exercises.cheese_vector.check(by_weights, record=False).passed
+
+
+@pytest.fixture(scope="module")
+def diverse():
+    """Notebook 06's network: alpha = 0.3, seed 0 (about 4 seconds)."""
+    return nm.run(nm.Config(alpha=0.3), seed=0)
+
+
+@pytest.mark.slow
+def test_the_steering_toy_repeats_the_courses_steering_with_the_reference(diverse):
+    run = defenses.steering_with(defenses.cheese_vector, diverse)
+    assert run.yours == run.course == nm.steer(diverse)
+    assert "your cheese_vector" in str(run) and "32.0%" in str(run)
+
+
+@pytest.mark.slow
+def test_the_reversed_vector_adds_the_cheese_instead_of_taking_it_away(diverse):
+    """Doubling the cheese instead of removing it: the network still finds it far more often."""
+    run = defenses.steering_with(defenses._reversed, diverse)
+    assert run.course.true_goal_rate < 0.5
+    assert run.yours.true_goal_rate > run.course.true_goal_rate + 0.2
 
 
 # --- 06: audit_mask ------------------------------------------------------------------------------

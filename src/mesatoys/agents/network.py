@@ -148,6 +148,33 @@ class MLP:
         return delta.reshape(*lead, -1), grads
 
 
+#: The most multiply-adds OpenBLAS computes on the calling thread alone (its threshold for
+#: splitting a matrix product over threads, 65536 * 4). A split product's last bits can
+#: depend on the number of threads, and on a shared CPU its threads wait for each other.
+ONE_THREAD_MACS = 262_144
+
+
+def matmul_one_thread(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for 2-D arrays, in blocks of rows small enough for BLAS to keep on one thread.
+
+    The result is the same whatever the number of BLAS threads, so a seed gives the same
+    numbers on a one-CPU hub and on a laptop.
+    """
+    rows = max(1, ONE_THREAD_MACS // max(a.shape[1] * b.shape[1], 1))
+    if len(a) <= rows:
+        return a @ b
+    return np.concatenate([a[i : i + rows] @ b for i in range(0, len(a), rows)])
+
+
+def t_matmul_one_thread(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a.T @ b`` for 2-D arrays with as many rows, summed over blocks of rows (as above)."""
+    rows = max(1, ONE_THREAD_MACS // max(a.shape[1] * b.shape[1], 1))
+    total = a[:rows].T @ b[:rows]
+    for i in range(rows, len(a), rows):
+        total += a[i : i + rows].T @ b[i : i + rows]
+    return total
+
+
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """Log-probabilities over the last axis, computed stably."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
@@ -182,4 +209,11 @@ def cross_entropy(
     return loss, grad.astype(logits.dtype, copy=False)
 
 
-__all__ = ["MLP", "cross_entropy", "log_softmax", "softmax"]
+__all__ = [
+    "MLP",
+    "cross_entropy",
+    "log_softmax",
+    "matmul_one_thread",
+    "softmax",
+    "t_matmul_one_thread",
+]

@@ -20,9 +20,11 @@ from mesatoys.envs.features import check_radius, cheese_in_view
 from mesatoys.envs.hand_mazes import check_level
 from mesatoys.envs.maze import (
     ACTION_NAMES,
+    LAYOUTS,
     SPLITS,
     LevelBatch,
     base_return,
+    check_obstacles,
     check_size,
     generate_levels,
     step_positions,
@@ -30,6 +32,8 @@ from mesatoys.envs.maze import (
 
 OPEN, WALL, AGENT, CHEESE_SEEN = 0, 1, 2, 3
 OPTION_KEYS = ("level",)
+#: The ``rgb_array`` colour of each observation code: floor, wall, mouse, cheese.
+RGB = np.array([[240, 240, 240], [40, 40, 40], [0, 114, 178], [230, 159, 0]], np.uint8)
 
 
 class CheeseMazeEnv(gym.Env):
@@ -40,6 +44,7 @@ class CheeseMazeEnv(gym.Env):
     Reinforcement Learning". In training levels the cheese sits in the top-right
     corner, except in a fraction ``alpha`` of levels where it is placed elsewhere;
     in test levels it is always elsewhere (at least 3 cells from the corner).
+    ``layout="room"`` replaces the maze by an open room with ``obstacles`` wall cells.
 
     ## Action Space
     ``Discrete(5)``: 0 stay, 1 up, 2 right, 3 down, 4 left. Moving into a wall
@@ -71,7 +76,11 @@ class CheeseMazeEnv(gym.Env):
 
     ## Registered Configurations
     ``mesatoys/CheeseMaze-Train-v0`` (alpha 0), ``mesatoys/CheeseMaze-Train-Diverse-v0``
-    (alpha 0.3), ``mesatoys/CheeseMaze-Test-v0``.
+    (alpha 0.3), ``mesatoys/CheeseMaze-Test-v0``; the open room of notebook 03's network,
+    9 x 9 with 3 obstacles: ``mesatoys/CheeseRoom-Train-v0``,
+    ``mesatoys/CheeseRoom-Train-Diverse-v0``, ``mesatoys/CheeseRoom-Test-v0``. Each id
+    also makes a batch of levels stepped at once,
+    :class:`~mesatoys.envs.vector.CheeseMazeVectorEnv` (``gymnasium.make_vec``).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 8}
@@ -85,6 +94,8 @@ class CheeseMazeEnv(gym.Env):
         extra_openings: float = 0.2,
         max_steps: int | None = None,
         render_mode: str | None = None,
+        layout: str = "maze",
+        obstacles: int = 3,
     ):
         self.split = check_choice("split", split, SPLITS)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
@@ -92,6 +103,8 @@ class CheeseMazeEnv(gym.Env):
         self.size = check_size(size)
         self.cheese_radius = check_radius(cheese_radius)
         self.extra_openings = check_fraction("extra_openings", extra_openings)
+        self.layout = check_choice("layout", layout, LAYOUTS)
+        self.obstacles = check_obstacles(obstacles, self.size) if layout == "room" else obstacles
         max_steps = check_count("max_steps", max_steps, optional=True)
         self.max_steps = max_steps if max_steps is not None else self.size * self.size // 2
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
@@ -119,6 +132,8 @@ class CheeseMazeEnv(gym.Env):
                 self.split,
                 self.np_random,
                 extra_openings=self.extra_openings,
+                layout=self.layout,
+                obstacles=self.obstacles,
             )
         self.pos = self.level.start[0].copy()
         self.steps = 0
@@ -177,12 +192,15 @@ class CheeseMazeEnv(gym.Env):
         """Text (``ansi``) or a small RGB image (``rgb_array``) of the maze."""
         if self.render_mode is None or self.level is None:
             return None
-        grid = self._observation()
-        if self.render_mode == "ansi":
-            chars = np.array([".", "#", "M", "C"])[grid]
-            return "\n".join("".join(row) for row in chars) + "\n"
-        palette = np.array([[240, 240, 240], [40, 40, 40], [0, 114, 178], [230, 159, 0]], np.uint8)
-        return np.kron(palette[grid], np.ones((8, 8, 1), dtype=np.uint8))
+        return render_grid(self._observation(), self.render_mode)
+
+
+def render_grid(grid: np.ndarray, mode: str) -> str | np.ndarray:
+    """One observation as text (``"ansi"``) or an RGB image, 8 pixels a cell (``"rgb_array"``)."""
+    if mode == "ansi":
+        chars = np.array([".", "#", "M", "C"])[grid]
+        return "\n".join("".join(row) for row in chars) + "\n"
+    return np.kron(RGB[grid], np.ones((8, 8, 1), dtype=np.uint8))
 
 
 def _describe(level: object) -> str:

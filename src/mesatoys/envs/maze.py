@@ -37,6 +37,9 @@ MAX_BATCH_CELLS = 10_000_000
 ACTION_NAMES = ("stay", "up", "right", "down", "left")
 MOVES = np.array([(0, 0), (-1, 0), (0, 1), (1, 0), (0, -1)], dtype=np.int64)
 SPLITS = ("train", "test")
+#: ``"maze"``: corridors carved by a depth-first search; ``"room"``: one open room with a
+#: few single-cell obstacles.
+LAYOUTS = ("maze", "room")
 UNREACHABLE = np.iinfo(np.int16).max
 
 
@@ -187,6 +190,56 @@ def _extra_openings(n: int, size: int, rng: np.random.Generator, p: float) -> np
     return mask
 
 
+def check_obstacles(obstacles: object, size: int) -> int:
+    """Validate a number of obstacles in a room of side ``size``.
+
+    Raises:
+        ValueError: Unless it is an integer in ``[0, (size - 2) ** 2 // 4]`` (a quarter of
+            the room at most, so that a connected room is quick to draw).
+    """
+    most = (size - 2) ** 2 // 4
+    if not is_integer(obstacles) or not 0 <= obstacles <= most:
+        raise ValueError(
+            f"obstacles must be an integer in [0, {most}] for size {size}, got {obstacles!r}"
+        )
+    return int(obstacles)
+
+
+def generate_room_walls(n: int, size: int, rng: np.random.Generator, obstacles: int) -> np.ndarray:
+    """Open rooms with ``obstacles`` wall cells each, every open cell reachable.
+
+    The obstacles are distinct interior cells drawn uniformly at random, never the
+    top-right corner; a room whose obstacles cut off an open cell is drawn again.
+
+    Args:
+        n: Number of rooms (see :func:`check_batch`).
+        size: Odd side length in [5, :data:`MAX_SIZE`], border walls included.
+        rng: Source of randomness.
+        obstacles: Wall cells inside each room, an integer in ``[0, (size - 2) ** 2 // 4]``.
+
+    Returns:
+        Boolean wall array of shape ``(n, size, size)``.
+    """
+    size = check_size(size)
+    n = check_batch(n, size)
+    check_rng(rng)
+    obstacles = check_obstacles(obstacles, size)
+    inner, corner = (size - 2) ** 2, size - 3  # the corner's interior index
+    walls = np.ones((n, size, size), dtype=bool)
+    todo = np.arange(n)
+    while len(todo):
+        keys = rng.random((len(todo), inner))
+        keys[:, corner] = 2.0  # never chosen: the obstacles are the smallest keys
+        blocked = keys <= np.sort(keys, axis=1)[:, [obstacles - 1]] if obstacles else keys < 0
+        drawn = np.ones((len(todo), size, size), dtype=bool)
+        drawn[:, 1:-1, 1:-1] = blocked.reshape(len(todo), size - 2, size - 2)
+        dist = distance_maps(drawn, np.tile([1, size - 2], (len(todo), 1)))
+        joined = ((dist < UNREACHABLE) | drawn).all(axis=(1, 2))
+        walls[todo[joined]] = drawn[joined]
+        todo = todo[~joined]
+    return walls
+
+
 def open_cells(walls: np.ndarray) -> np.ndarray:
     """Coordinates ``(k, 2)`` of the open cells of a single maze, row-major."""
     return np.argwhere(~walls)
@@ -235,6 +288,8 @@ def generate_levels(
     *,
     extra_openings: float = 0.0,
     min_corner_distance: int = 3,
+    layout: str = "maze",
+    obstacles: int = 3,
 ) -> LevelBatch:
     """Generate ``n`` cheese-maze levels.
 
@@ -256,6 +311,10 @@ def generate_levels(
         extra_openings: Probability of opening each remaining inner wall (adds loops).
         min_corner_distance: How far from the corner a displaced cheese must be, an
             integer in ``[1, size - 3]``.
+        layout: ``"maze"`` (:func:`generate_walls`) or ``"room"``
+            (:func:`generate_room_walls`), one of :data:`LAYOUTS`.
+        obstacles: Wall cells inside each room (``layout="room"`` only; see
+            :func:`check_obstacles`).
 
     Returns:
         The levels.
@@ -274,7 +333,10 @@ def generate_levels(
             f"min_corner_distance must be an integer in [1, {size - 3}] for size {size}, "
             f"got {min_corner_distance!r}"
         )
-    walls = generate_walls(n, size, rng, extra_openings)
+    if check_choice("layout", layout, LAYOUTS) == "room":
+        walls = generate_room_walls(n, size, rng, obstacles)
+    else:
+        walls = generate_walls(n, size, rng, extra_openings)
     far = np.broadcast_to(corner_distance_map(size) >= min_corner_distance, walls.shape)
     elsewhere = sample_cells(walls, far, rng)
     corner = np.array([1, size - 2])

@@ -6,6 +6,7 @@
 - :mod:`mesatoys.viz.two_layer`: the outer and inner loops side by side (01).
 - :mod:`mesatoys.viz.maze_editor`: a maze picker/editor for the planner and the lookup table (02).
 - :mod:`mesatoys.viz.keys_chests_plots`: figures of the keys-and-chests toy (03).
+- :mod:`mesatoys.viz.network_plots`: the policy-gradient network, its paths and steering (03, 06).
 - :mod:`mesatoys.viz.outer_alignment`: boat race and the failure-mode exercise (04).
 - :mod:`mesatoys.viz.absent_supervisor`: the absent-supervisor routes and model organisms (05, 06).
 - :mod:`mesatoys.viz.deception`: the selection simulation explorer and honeypot power (05, 06).

@@ -51,6 +51,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "catch_rates": ("05_deceptive_alignment", "deceptive"),
     "selection_step": ("05_deceptive_alignment", "deceptive"),
     "probe_accuracy": ("06_defenses", "defenses"),
+    "cheese_vector": ("06_defenses", "defenses"),
     "audit_mask": ("06_defenses", "defenses"),
 }
 

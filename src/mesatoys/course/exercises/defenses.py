@@ -1,10 +1,14 @@
-"""Notebook 06's exercises: a linear probe, and the audit rule of trusted monitoring.
+"""Notebook 06's exercises: a linear probe, a steering vector, and trusted monitoring's audits.
 
 - ``probe_accuracy``: the learner fits a logistic-regression probe on some activations
   by gradient descent and scores it on held-out ones. Sound probes differ in their
   details, so the check compares held-out accuracy within :data:`PROBE_TOLERANCE`.
   :func:`probes_with` runs the learner's probe on the activations of notebook 06's
   trained network (:mod:`mesatoys.experiments.probing`), beside the course's probe.
+- ``cheese_vector``: one level's cheese vector, the mean change the cheese makes to a
+  policy network's hidden layer over the level's floor cells. :func:`steering_with`
+  steers notebook 06's network (:mod:`mesatoys.experiments.network_misgeneralization`)
+  with the learner's vectors, beside the course's.
 - ``audit_mask``: which solutions trusted monitoring audits, by a threshold fixed in
   advance from honest solutions' suspicion scores. :func:`control_with` plays notebook
   06's control game (:mod:`mesatoys.experiments.ai_control`) with the learner's audits.
@@ -20,6 +24,7 @@ import numpy as np
 from mesatoys.agents.network import MLP
 from mesatoys.course.exercises.core import Case, Exercise, Mistake, compare_arrays
 from mesatoys.experiments import ai_control as ac
+from mesatoys.experiments import network_misgeneralization as nm
 from mesatoys.experiments import probing
 
 NOTEBOOK = "06_defenses"
@@ -256,6 +261,130 @@ def _shuffled_labels(played: probing.Play, fit: np.ndarray, rng: np.random.Gener
     return (relabel[played.episode[fit]] == 0).astype(np.int64)
 
 
+# --- cheese_vector -------------------------------------------------------------------------------
+
+
+def cheese_vector(with_cheese, without_cheese, open_cells):
+    """One level's cheese vector: the mean change the cheese makes to the hidden layer.
+
+    Args:
+        with_cheese: (cells, hidden) array: the hidden layer's activations with the
+            agent on each cell of the level, one row per cell, the cheese in its place.
+        without_cheese: (cells, hidden) array: the same states with the cheese taken out
+            of the network's input.
+        open_cells: (cells,) bool array: True where the cell is floor, False where it is
+            an obstacle (the agent is never there, so those rows do not count).
+
+    Returns:
+        (hidden,) array: the mean over the floor cells of with_cheese minus
+        without_cheese.
+    """
+    difference = with_cheese[open_cells] - without_cheese[open_cells]
+    return difference.mean(axis=0)
+
+
+def _reversed(with_cheese, without_cheese, open_cells):
+    return (without_cheese[open_cells] - with_cheese[open_cells]).mean(axis=0)
+
+
+def _every_cell(with_cheese, without_cheese, open_cells):
+    return (with_cheese - without_cheese).mean(axis=0)
+
+
+def _over_units(with_cheese, without_cheese, open_cells):
+    return (with_cheese[open_cells] - without_cheese[open_cells]).mean(axis=1)
+
+
+def _summed(with_cheese, without_cheese, open_cells):
+    return (with_cheese[open_cells] - without_cheese[open_cells]).sum(axis=0)
+
+
+def _divided_by_every_cell(with_cheese, without_cheese, open_cells):
+    return (with_cheese[open_cells] - without_cheese[open_cells]).sum(axis=0) / len(open_cells)
+
+
+def _vector_cases() -> list[Case]:
+    rng = np.random.default_rng(818)
+    without = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 0.5], [2.0, 2.0, 0.0], [0.0, 3.0, 1.0]])
+    with_ = without + np.array([[1.0, 0.0, -1.0], [2.0, 0.5, -1.0], [0.0, 1.0, -2.0],
+                                [1.0, 0.5, 0.0]])  # fmt: skip
+    cases = [Case("a level of 4 floor cells and 3 hidden units", (with_, without,
+                  np.ones(4, dtype=bool)))]  # fmt: skip
+    relu = lambda x: np.maximum(x, 0.0)  # noqa: E731
+    pre = rng.normal(0.0, 1.0, (49, 64))
+    shift = rng.normal(0.0, 0.5, 64)
+    open_cells = np.ones(49, dtype=bool)
+    open_cells[[10, 24, 40]] = False
+    cases.append(
+        Case(
+            "a 7 x 7 room with 3 obstacles (49 cells, 46 of them floor), 64 hidden "
+            "units after a ReLU",
+            (relu(pre + shift), relu(pre), open_cells),
+        )
+    )
+    huge = relu(pre + shift)
+    huge[~open_cells] = 1000.0
+    cases.append(Case("the same room with nonsense activations of 1000 on the obstacles' rows "
+                      "(they must not count)", (huge, relu(pre), open_cells)))  # fmt: skip
+    one = rng.normal(0.0, 1.0, (6, 1))
+    cases.append(Case("one hidden unit that the cheese raises by 1 on every floor cell, "
+                      "6 cells, 2 of them obstacles", (one + 1.0, one,
+                      np.array([True, False, True, True, False, True]))))  # fmt: skip
+    return cases
+
+
+@dataclass(frozen=True)
+class Steered:
+    """Notebook 06's network steered with the learner's cheese vectors and with the course's.
+
+    Attributes:
+        yours: The steering with the learner's vectors
+            (:class:`mesatoys.experiments.network_misgeneralization.Steering`).
+        course: The same with the course's.
+    """
+
+    yours: nm.Steering
+    course: nm.Steering
+
+    def __str__(self) -> str:
+        c = self.course
+        lines = [
+            f"The network trained at alpha = 0.3, on {c.n_levels} test levels, with each "
+            f"level's cheese vector subtracted (x{c.coefficient:g}):",
+            f"  {'':<28}{'reached the cheese':>20}{'corner first':>14}",
+            f"  {'without a vector':<28}{c.unsteered['true_goal_rate']:>20.1%}"
+            f"{c.unsteered['proxy_rate']:>14.1%}",
+        ]
+        for label, s in (("your cheese_vector", self.yours), ("the course's", self.course)):
+            lines.append(f"  {label:<28}{s.true_goal_rate:>20.1%}{s.proxy_rate:>14.1%}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def steering_with(
+    rule: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    result: nm.Result,
+    coefficient: float = 1.0,
+) -> Steered:
+    """Steer a trained network with ``rule``'s cheese vectors and with the course's.
+
+    Args:
+        rule: ``rule(with_cheese, without_cheese, open_cells) -> vector``, like
+            :func:`cheese_vector`.
+        result: A run of :func:`mesatoys.experiments.network_misgeneralization.run`
+            (notebook 06 uses the network trained at alpha = 0.3).
+        coefficient: How many times the vectors are subtracted.
+
+    Returns:
+        Both steerings, played with the same sampled moves.
+    """
+    return Steered(
+        yours=nm.steer(result, coefficient, rule=rule),
+        course=nm.steer(result, coefficient),
+    )
+
+
 # --- audit_mask ----------------------------------------------------------------------------------
 
 
@@ -463,6 +592,47 @@ EXERCISES = {
             "`test` the standardized `test_x`.",
         ),
         compare=compare_accuracy,
+    ),
+    "cheese_vector": Exercise(
+        id="cheese_vector",
+        notebook=NOTEBOOK,
+        title="A steering vector from activations",
+        reference=cheese_vector,
+        cases=_vector_cases,
+        mistakes=(
+            Mistake(
+                _reversed,
+                "subtract the other way round (without minus with): that is minus the cheese "
+                "vector, so steering with it adds the cheese instead of taking it away",
+            ),
+            Mistake(
+                _over_units,
+                "average over the hidden units (axis 1) instead of over the cells (axis 0): "
+                "the vector needs one number per hidden unit",
+            ),
+            Mistake(
+                _summed,
+                "sum over the cells instead of averaging: the vector grows with the size "
+                "of the level",
+            ),
+            Mistake(
+                _every_cell,
+                "average over every cell, obstacles included: the agent never stands on an "
+                "obstacle, so those rows are not states of the level",
+            ),
+            Mistake(
+                _divided_by_every_cell,
+                "add up the floor cells but divide by the number of all cells: divide by "
+                "the number of floor cells",
+            ),
+        ),
+        hints=(
+            "keep only the floor cells' rows: `with_cheese[open_cells]` (a boolean index) and "
+            "the same for `without_cheese`.",
+            "the difference `with_cheese[open_cells] - without_cheese[open_cells]` has one row "
+            "per floor cell and one column per hidden unit.",
+            "average its rows: `.mean(axis=0)` gives one number per hidden unit.",
+        ),
     ),
     "audit_mask": Exercise(
         id="audit_mask",
