@@ -68,7 +68,8 @@ def too_small(log: Path) -> list[str]:
         shown = record["min_px"] * min(1.0, COLUMN_PX / record["width_px"])
         if shown < MIN_TEXT_PX:
             found.append(
-                f"code cell {record['cell']} ({record['where']}, {record['width_px']:.0f} px wide): "
+                f"code cell {record['cell']} ({record['where']}, "
+                f"{record['width_px']:.0f} px wide): "
                 f"{record['text']!r} renders at {shown:.1f} px"
             )
     return found

@@ -7,6 +7,7 @@ import html
 
 import numpy as np
 import pytest
+from described import described, shown
 from scripted_policy import LEFT, RIGHT, STAY, UP, scripted_policy
 
 from mesatoys.agents.reactive import ReactivePolicy
@@ -173,6 +174,8 @@ def test_titles_say_which_agents_reached_the_cheese(result):
         "room: only the planner reached the cheese | "
         "moved: neither reached the cheese (the planner went to the corner)"
     )
+    idle_stuck = me.play_match(_with(stuck, objective=dict.fromkeys(FEATURE_NAMES, 0.0)), room, "r")
+    assert me.match_title([idle_stuck]) == "r: neither reached the cheese"  # neither on the corner
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -290,7 +293,7 @@ def test_editor_starts_on_the_training_maze_and_draws_it(editor, result):
     assert editor._picker.value == me.TRAINING_MAZE
     assert editor._art.value == maze_art(result.train_levels)
     assert np.array_equal(editor.match.level.walls, result.train_levels.walls)
-    assert bytes(editor._image.value).startswith(PNG_MAGIC) and editor.redraws == 1
+    assert editor.picture.png.startswith(PNG_MAGIC) and editor.redraws == 1
     assert "Planner (searches):" in editor._status.value
     assert "Reactive network (no search): reached the cheese" in editor._status.value
     assert editor.text_summary().startswith("Maze editor. their training maze:")
@@ -343,10 +346,10 @@ def test_bad_art_shows_a_message_in_the_widget_and_never_raises(editor, rows, me
     assert editor.match is None and message in editor.error
     status = editor._status.value
     assert "Cannot play this maze" in status and html.escape(message) in status
-    assert editor._image.layout.display == "none"
+    assert editor.picture.widget.layout.display == "none"
     assert editor.text_summary().startswith("Maze editor: cannot play this maze:")
     editor.select("loop")  # a good maze brings the picture back
-    assert editor.error is None and editor._image.layout.display == ""
+    assert editor.error is None and editor.picture.widget.layout.display == ""
 
 
 def test_a_walled_corner_in_the_editor_is_explained(editor):
@@ -373,3 +376,65 @@ def test_editor_controls_are_labelled_and_the_key_explains_stuck_and_loop(editor
     assert editor._picker.description == "maze"
     key = editor.widget.children[-1].value
     assert "<i>stuck</i>" in key and "<i>loop</i>" in key and "coin" not in key
+
+
+# --- text alternatives ------------------------------------------------------------------------
+
+
+def test_matches_figure_alt_says_where_things_are_and_what_each_agent_did(result, bfs):
+    level = hand_maze("corridor")
+    match = me.play_match(result, level, "corridor")
+    (r, c), cheese = level.start[0], level.cheese[0]
+    away = bfs(level.walls[0], tuple(cheese))[(r, c)]
+    alt = described(
+        me.matches_figure([match]), "1 maze, each drawn twice",
+        f"Corridor (13 x 13 maze): start at row {r}, column {c}",
+        f"the cheese is {away} moves away",
+        f"Planner (searches): {me.planner_verdict(match, ', ')}",
+        f"reactive network (no search): {me.reactive_verdict(match, ', ')}",
+        f"corridor: {me.match_title([match]).split(': ', 1)[1]}.", data=False,
+    )  # fmt: skip
+    assert alt.endswith(f"{me.match_title([match])}.")
+    both = described(me.side_by_side(result, {"loop": hand_maze("loop"),
+                                               "spiral": hand_maze("spiral")}))  # fmt: skip
+    assert "2 mazes" in both and "Loop (13 x 13 maze)" in both and "Spiral (13 x 13" in both
+
+
+def test_capability_figure_alt_and_table(result):
+    narrow = _rates(result, planner_train=1.0, planner_new_layouts=1.0, reactive_train=1.0,
+                    reactive_new_layouts=0.16, random_new_layouts=0.1)  # fmt: skip
+    broad = _rates(result, planner_train=1.0, planner_new_layouts=1.0, reactive_train=0.99,
+                   reactive_new_layouts=0.44, random_new_layouts=0.12)  # fmt: skip
+    fig = me.capability_figure({"1 maze": narrow, "256 mazes": broad})
+    described(
+        fig, "the reactive network in 16-44% (random moves: 10-12%)",
+        "trained on 256 mazes, the planner 100% on its training mazes and 100% on new ones, "
+        "the reactive network 99% and 44%", data=True,
+    )  # fmt: skip
+    assert fig.mesatoys_data.rows[3] == ("256 mazes", me.AGENT_LABELS["reactive"], 0.99, 0.44, 0.12)
+    plain = me.capability_figure({"x": result}, random_walk=False)
+    assert "random" not in described(plain, data=True)
+    assert len(plain.mesatoys_data.columns) == 4
+
+
+def test_training_set_figure_alt_and_table(result):
+    runs = [
+        _rates(result, n, planner_new_layouts=1.0, reactive_train=1.0, reactive_new_layouts=r,
+               random_new_layouts=0.1)
+        for n, r in ((1, 0.1), (1, 0.2), (256, 0.4), (256, 0.5))
+    ]  # fmt: skip
+    fig = me.training_set_figure(runs)
+    described(fig, "number of training mazes (1, 256)", "reaches the cheese in 45%",
+              "after 1 it was 15%", data=True)  # fmt: skip
+    assert fig.mesatoys_data.rows[0] == (1, 1.0, 1.0, pytest.approx(0.15), 0.1)
+
+
+def test_editor_picture_follows_the_maze(editor, result):
+    start = result.train_levels.start[0]
+    shown(editor.picture, "Their training maze (13 x 13 maze)",
+          f"start at row {start[0]}, column {start[1]}",
+          f"Planner (searches): {me.planner_verdict(editor.match, ', ')}")  # fmt: skip
+    editor.select("spiral")
+    alt = shown(editor.picture, "Spiral (13 x 13 maze)")
+    assert me.reactive_verdict(editor.match, ", ") in alt
+    assert editor.picture.widget.layout.max_width == "640px"

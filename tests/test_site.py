@@ -12,6 +12,7 @@ import html
 import importlib.util
 import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -22,6 +23,20 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _IMG_PNG = re.compile(r'<img[^>]*\ssrc="data:image/png;base64,')
+
+
+class _Images(HTMLParser):
+    """The ``alt`` of every embedded PNG image of a page (None where it has none)."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.alts: list[str | None] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "img" and (found.get("src") or "").startswith("data:image/png;base64,"):
+            self.alts.append(found.get("alt"))
 
 
 def _load_builder():
@@ -72,6 +87,9 @@ def test_every_notebook_has_a_page_with_all_its_figures(site, path):
     )
     assert len(_IMG_PNG.findall(page)) == figures
     assert not [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    alts = _Images(page).alts
+    assert len(alts) == figures and None not in alts, "every figure keeps its text alternative"
+    assert all(len(a.split()) >= 6 and not a.lower().startswith("figure") for a in alts), alts
 
 
 @pytest.mark.slow

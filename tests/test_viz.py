@@ -8,11 +8,13 @@ import sys
 
 import numpy as np
 import pytest
+from described import described, shown
 from fast_configs import PNG_MAGIC, fast_maze_config
 from matplotlib.figure import Figure
 
 from mesatoys.agents.rollout import Episodes
 from mesatoys.envs.features import FEATURE_NAMES
+from mesatoys.envs.hand_mazes import hand_maze
 from mesatoys.envs.maze import LevelBatch
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz import maze_plots as mp
@@ -241,14 +243,7 @@ def test_by_alpha_rejects_unknown_measures(result):
 
 
 def test_sweep_figure_plots_the_means_and_states_the_finding(result):
-    runs = [
-        _fake(result, 0.0, 0, 0.2, 0.8),
-        _fake(result, 0.0, 1, 0.4, 0.6),
-        _fake(result, 0.1, 0, 0.6, 0.4),
-        _fake(result, 0.1, 1, 0.8, 0.2),
-        _fake(result, 1.0, 0, 0.71, 0.29),
-        _fake(result, 1.0, 1, 0.71, 0.29),
-    ]
+    runs = _six_runs(result)
     fig = mp.sweep_figure(runs)
     rates_ax = fig.axes[0]
     true_line = next(li for li in rates_ax.lines if "cheese (true goal)" in li.get_label())
@@ -325,7 +320,7 @@ def test_explorer_starts_on_the_first_choices_and_describes_them(count_runs):
     summary = ex.text_summary()
     assert "α = 0, seed 0" in summary and "Test level 0 (of 0-19)" in summary
     assert "S" in summary and "Key:" in summary
-    assert bytes(ex._maze_image.value).startswith(PNG_MAGIC)
+    assert ex.maze_picture.png.startswith(PNG_MAGIC)
 
 
 def test_set_changes_state_and_controls_and_redraws_once():
@@ -340,10 +335,10 @@ def test_set_changes_state_and_controls_and_redraws_once():
 
 def test_moving_a_control_redraws_once_with_the_new_choice():
     ex = _explorer()
-    before = ex._maze_image.value
+    before = ex.maze_picture.png
     ex._controls["level"].value = 5
     assert ex.level == 5 and ex.redraws == 2
-    assert ex._maze_image.value != before
+    assert ex.maze_picture.png != before
     ex._controls["alpha"].value = 0.3
     assert ex.alpha == 0.3 and ex.redraws == 3
 
@@ -491,3 +486,265 @@ def test_objective_bar_chart_keeps_a_fixed_span_unless_a_weight_needs_more():
     big = mp.objective_bar_chart(None, dict.fromkeys(FEATURE_NAMES, -3.0), span=2.0)
     low, high = big.axes[0].get_xlim()
     assert low < -3.0 and high > 3.0
+
+
+# --- text alternatives ------------------------------------------------------------------------
+
+
+def test_train_vs_test_alt_says_where_things_are_and_what_the_agent_did(headline, bfs):
+    episodes = gm.play_levels(headline.config, headline.weights, headline.test_levels)
+    proxy_level = int(np.flatnonzero(episodes.proxy)[0])
+    fig = mp.train_vs_test_figure(headline, train_index=0, test_index=proxy_level)
+    level = headline.test_levels[proxy_level]
+    (r, c), cheese = level.start[0], level.cheese[0]
+    away = bfs(level.walls[0], tuple(cheese))[(r, c)]
+    alt = described(
+        fig,
+        "α = 0, seed 0, bias against the cheese",
+        f"Test level {proxy_level} (13 x 13): start at row {r}, column {c}",
+        f"cheese at row {cheese[0]}, column {cheese[1]}",
+        f"the cheese is {away} moves away",
+        "went to the corner, missed the cheese, stopping at row 1, column 11 (top right)",
+        data=False,
+    )
+    assert alt.startswith("Two mazes with the path of the same learned agent")
+    assert "Training level 0 (13 x 13)" in alt and "reached the cheese (in the corner)" in alt
+
+
+def test_cell_words_name_the_row_column_and_region():
+    from mesatoys.viz.axes import cell_words
+
+    assert cell_words((1, 11), 13) == "row 1, column 11 (top right)"
+    assert cell_words((6, 6), 13) == "row 6, column 6 (centre)"
+    assert cell_words((11, 1), 13) == "row 11, column 1 (bottom left)"
+    assert cell_words((0, 5), 6, 12) == "row 0, column 5 (top centre)"
+
+
+def test_objective_bar_chart_alt_lists_every_weight():
+    objective = {"cheese": 0.3, "top_right": 1.1, "top_left": -0.5, "bottom_left": -0.2,
+                 "bottom_right": 0.0}  # fmt: skip
+    fig = mp.objective_bar_chart(None, objective)
+    described(
+        fig, "cheese +0.30", "top-right corner +1.10", "top-left corner -0.50",
+        "bottom-left corner -0.20", "bottom-right corner +0.00",
+        "the largest weight is on the top-right corner", data=True,
+    )  # fmt: skip
+    assert fig.mesatoys_data.rows[1] == ("top-right corner", 1.1)
+
+
+def test_objectives_by_seed_alt_gives_each_seeds_weights(result):
+    other = _fake(result, result.config.alpha, 1, 0.5, 0.5,
+                  weights={**result.mesa_objective, "cheese": 2.0})  # fmt: skip
+    fig = mp.objectives_by_seed_figure([result, other])
+    w = result.mesa_objective
+    described(
+        fig, "learned mesa-objectives (α = 0, bias against the cheese)",
+        f"Cheese weights: seed 0 {w['cheese']:+.2f}, seed 1 +2.00",
+        f"top-right corner weights: seed 0 {w['top_right']:+.2f}", "on the cheese for", data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert fig.mesatoys_data.columns == ("feature", "seed 0", "seed 1") and len(rows) == 5
+    assert rows[0] == ("cheese", pytest.approx(w["cheese"]), 2.0)
+
+
+def _six_runs(result):
+    """Two seeds at each of alpha 0, 0.1 and 1, with chosen test rates."""
+    return [
+        _fake(result, 0.0, 0, 0.2, 0.8),
+        _fake(result, 0.0, 1, 0.4, 0.6),
+        _fake(result, 0.1, 0, 0.6, 0.4),
+        _fake(result, 0.1, 1, 0.8, 0.2),
+        _fake(result, 1.0, 0, 0.71, 0.29),
+        _fake(result, 1.0, 1, 0.71, 0.29),
+    ]
+
+
+def test_sweep_figure_alt_and_numbers_follow_the_means(result):
+    fig = mp.sweep_figure(_six_runs(result))
+    described(
+        fig, "against α (0, 0.1, 1)", "Cheese found on 30% of test levels at α = 0",
+        "70% already at α = 0.1", "the corner is reached instead on 70% at α = 0 and 29% at α = 1",
+        data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert [row[0] for row in rows] == [0.0, 0.1, 1.0]
+    assert rows[0][1:5] == pytest.approx((0.3, 0.2, 0.4, 0.7))
+
+
+def test_underspecification_alt_compares_the_two_halves_of_the_plane(headline):
+    plane = gm.objective_plane(headline, values=np.linspace(-0.5, 1.5, 5), n_levels=8)
+    fig = mp.underspecification_figure(plane, {"bias on": headline})
+    larger = [plane.test_true_goal[i, j] for i, corner in enumerate(plane.corner)
+              for j, cheese in enumerate(plane.cheese) if cheese > corner]  # fmt: skip
+    w = headline.mesa_objective
+    described(
+        fig, "(x, -0.5 to 1.5)", "8 levels per point",
+        f"the training path of bias on ends at cheese {w['cheese']:+.2f}",
+        f"to {plane.train_return.max():.2f}",
+        f"reached on {mp.pct(np.mean(larger))} of test levels", data=True,
+    )  # fmt: skip
+    assert len(fig.mesatoys_data.rows) == 25  # 5 x 5 points
+
+
+def test_explorer_pictures_say_what_the_learner_now_sees():
+    ex = _explorer()
+    level = ex.result.test_levels[0]
+    start = level.start[0]
+    shown(ex.maze_picture, "Test level 0 (13 x 13 maze)", "α = 0, seed 0, simplicity bias against",
+          f"start at row {start[0]}, column {start[1]}")  # fmt: skip
+    weights = ex.result.mesa_objective
+    shown(ex.objective_picture, "α = 0, seed 0", f"cheese {weights['cheese']:+.2f}",
+          f"top-right corner {weights['top_right']:+.2f}")  # fmt: skip
+    ex.set(level=5, split="train")
+    assert "Training level 5" in shown(ex.maze_picture) and "Test level" not in ex.maze_picture.alt
+    ex.set(bias=None)
+    assert "simplicity bias none" in shown(ex.objective_picture)
+    assert ex.maze_picture.widget.layout.max_width == "100%"
+
+
+# --- every figure of the course has its text alternative --------------------------------------
+
+
+def _small_runs():
+    """One small run of every toy, enough to draw each figure (not to show its finding)."""
+    from mesatoys.agents.reactive import ReactivePolicy
+    from mesatoys.experiments import absent_supervisor as ab
+    from mesatoys.experiments import ai_control as ac
+    from mesatoys.experiments import deception as dc
+    from mesatoys.experiments import honeypots as hp
+    from mesatoys.experiments import interpretability as interp
+    from mesatoys.experiments import keys_and_chests as kc
+    from mesatoys.experiments import layout_shift as ls
+    from mesatoys.experiments import model_organisms as mo
+    from mesatoys.experiments import network_misgeneralization as nm
+    from mesatoys.experiments import probing
+    from mesatoys.experiments import reasoning_gap as rg
+    from mesatoys.experiments import specification_gaming as sg
+    from mesatoys.experiments.shape import vary
+    from mesatoys.optimize import ESConfig
+    from mesatoys.viz import maze_editor
+
+    es = ESConfig(generations=2, pairs=2)
+    maze = gm.run(FAST, seed=0)
+    population = dc.run(dc.Config(), 0)
+    planner = gm.Config(n_test_levels=5, levels_per_generation=1, es=es)
+    layouts = ls.run(ls.Config(n_train_levels=1, n_new_levels=10, planner=planner,
+                               reactive=ReactivePolicy(min_steps=100)), 0)  # fmt: skip
+    reasoning = rg.Config(es=es)
+    return {
+        "maze": maze,
+        "plane": gm.objective_plane(maze, values=np.linspace(-0.5, 1.5, 3), n_levels=4),
+        "aware": ab.run(ab.Config(es=es), 0),
+        "blind": ab.run(ab.Config(es=es, situational_awareness=False), 0),
+        "organisms": mo.run(mo.Config(n_organisms=2, agent=ab.Config(es=es)), 0),
+        "control": ac.run(ac.Config(n_deployments=50), 0),
+        "frontier": ac.frontier(ac.Config(n_deployments=50), (0.0, 0.1), seed=0),
+        "deception": population,
+        "rounds": dc.rounds_curve(dc.Config(), range(1), max_rounds=30),
+        "recognition": dc.recognition_curve(dc.Config(), range(1), values=(0.9, 1.0)),
+        "honeypots": hp.power_curves(
+            population.population, n_honeypots=(1, 5), distinguishability=(0.0, 1.0), seed=0
+        ),  # fmt: skip
+        "interp": interp.run(interp.Config(dataclasses.replace(FAST, n_test_levels=20)), 0),
+        "probe": probing.run(
+            probing.Config(steps=50, n_episodes=40, n_shuffles=2, n_train_states=256), 0
+        ),  # fmt: skip
+        "keys": kc.run(
+            kc.Config(n_test_levels=5, n_train_levels=16, levels_per_generation=8, es=es), 0
+        ),  # fmt: skip
+        "layouts": layouts,
+        "match": maze_editor.play_match(layouts, hand_maze("corridor"), "corridor"),
+        "boats": sg.run(sg.Config(n_eval_episodes=20, es=es), 0),
+        "sizes": sg.compare_track_sizes((3, 5)),
+        "comparison": rg.compare(reasoning, seeds=[0]),
+        "reasoning": rg.run(reasoning, 0),
+        "penalties": rg.sweep(vary(reasoning, monitor_penalty=(0.0, 1.0)), seeds=[0]),
+        "network": nm.run(nm.Config(updates=3, episodes_per_update=16, n_test_levels=10), 0),
+    }
+
+
+#: The arguments that draw every public figure function of mesatoys.viz from :func:`_small_runs`.
+FIGURES = {
+    "maze_plots.train_vs_test_figure": lambda r: (r["maze"],),
+    "maze_plots.objective_bar_chart": lambda r: (None, r["maze"].mesa_objective),
+    "maze_plots.objective_comparison_figure": lambda r: (
+        {"a": r["maze"].mesa_objective, "b": r["interp"].mesa_objective},
+    ),
+    "maze_plots.objectives_by_seed_figure": lambda r: ([r["maze"]],),
+    "maze_plots.underspecification_figure": lambda r: (r["plane"], {"run": r["maze"]}),
+    "maze_plots.sweep_figure": lambda r: ([r["maze"]],),
+    "absent_supervisor.routes_figure": lambda r: (r["aware"],),
+    "absent_supervisor.awareness_figure": lambda r: (r["aware"], r["blind"]),
+    "absent_supervisor.organisms_figure": lambda r: (r["organisms"],),
+    "ai_control.frontier_figure": lambda r: (r["frontier"],),
+    "ai_control.attack_rate_figure": lambda r: (r["control"],),
+    "deception.training_figure": lambda r: (r["deception"],),
+    "deception.curves_figure": lambda r: (r["rounds"], r["recognition"]),
+    "deception.honeypot_figure": lambda r: (r["honeypots"],),
+    "evidence.observed_figure": lambda r: (),
+    "evidence.rates_figure": lambda r: (),
+    "evidence.anti_scheming_figure": lambda r: (),
+    "interpretability.objective_figure": lambda r: (r["interp"],),
+    "interpretability.value_map_figure": lambda r: (r["interp"],),
+    "interpretability.probe_figure": lambda r: (r["probe"],),
+    "keys_chests_plots.level_figure": lambda r: (r["keys"],),
+    "keys_chests_plots.objectives_figure": lambda r: ({"run": r["keys"]},),
+    "maze_editor.matches_figure": lambda r: ([r["match"]],),
+    "maze_editor.side_by_side": lambda r: (r["layouts"], {"loop": hand_maze("loop")}),
+    "maze_editor.capability_figure": lambda r: ({"1 maze": r["layouts"]},),
+    "maze_editor.training_set_figure": lambda r: ([r["layouts"]],),
+    "outer_alignment.race_figure": lambda r: (r["boats"],),
+    "outer_alignment.scores_figure": lambda r: (r["boats"],),
+    "outer_alignment.track_size_figure": lambda r: (r["sizes"],),
+    "reasoning_gap.comparison_figure": lambda r: (r["comparison"],),
+    "reasoning_gap.curves_figure": lambda r: (r["reasoning"],),
+    "reasoning_gap.sweep_figure": lambda r: (r["penalties"], "monitor_penalty"),
+    "two_layer.two_loops_figure": lambda r: (r["maze"],),
+    "two_layer.sweep_strip_figure": lambda r: (r["maze"],),
+    "two_layer.first_plans_figure": lambda r: (r["maze"],),
+    "network_plots.paths_figure": lambda r: (r["network"],),
+    "network_plots.weight_change_figure": lambda r: ([r["network"]],),
+    "network_plots.sweep_figure": lambda r: ([r["network"]],),
+}
+
+
+def _figure_functions() -> list[str]:
+    """``module.function`` of every public function of mesatoys.viz that returns a Figure."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import mesatoys.viz
+
+    found = []
+    for info in pkgutil.iter_modules(mesatoys.viz.__path__):
+        module = importlib.import_module(f"mesatoys.viz.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            returns = inspect.signature(function).return_annotation
+            if (
+                function.__module__ == module.__name__
+                and not name.startswith("_")
+                and (returns in ("Figure", Figure))
+            ):
+                found.append(f"{info.name}.{name}")
+    return sorted(found)
+
+
+def test_every_figure_function_is_drawn_here():
+    assert sorted(FIGURES) == _figure_functions()
+
+
+@pytest.fixture(scope="module")
+def small_runs():
+    return _small_runs()
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_every_figure_function_returns_a_described_figure(small_runs, name):
+    import importlib
+
+    module_name, function = name.split(".")
+    module = importlib.import_module(f"mesatoys.viz.{module_name}")
+    fig = getattr(module, function)(*FIGURES[name](small_runs))
+    assert isinstance(fig, Figure)
+    described(fig)

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from described import described
 from matplotlib.figure import Figure
 
 from mesatoys.experiments import absent_supervisor as ab
@@ -129,3 +130,53 @@ def test_results_table_of_the_control_shows_one_punishment_weight(blind):
     text = va.results_table(blind)
     assert f"punishment {blind.mesa_objective['punishment']:+.2f}" in text
     assert "punishment_supervised" not in text
+
+
+# --- text alternatives ----------------------------------------------------------------------------
+
+
+def test_routes_figure_alt_places_a_g_p_and_states_the_finding(result, blind):
+    alt = described(
+        va.routes_figure(result),
+        "6 x 6 layout 'original'", "the agent A starts at row 1, column 1 (top left)",
+        "the goal G is at row 4, column 1", "the punishment cell P at row 3, column 1",
+        "cuts through P when unwatched (100%) and not when watched (0%)",
+        "watched, the reward-trained route takes 9 moves around P",
+        "unwatched, the reward-trained route takes 3 moves through P",
+        data=False,
+    )  # fmt: skip
+    assert " ".join(va.routes_finding(result).split()) in alt
+    mirrored = described(va.routes_figure(blind, layout="early_punishment"), data=False)
+    assert "'early_punishment'" in mirrored and "P at row 2, column 1" in mirrored
+    assert "avoids P watched (0%) and unwatched (0%) alike" in mirrored
+
+
+def test_awareness_figure_alt_and_table_hold_all_four_rates(result, blind):
+    fig = va.awareness_figure(result, blind)
+    described(
+        fig, "crosses P unwatched (100%), watched (0%)",
+        "one punishment weight for every condition: unwatched (0%), watched (0%)", data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert [row[0] for row in rows] == [
+        "a punishment weight per condition",
+        "one punishment weight for every condition",
+    ]
+    assert rows[0][2] == pytest.approx(result.mesa["unobserved"].shortcut_rate, abs=1e-4)
+    assert f"punishment {blind.mesa_objective['punishment']:+.2f}" == rows[1][3]
+
+
+def test_organisms_figure_alt_and_table_give_every_method(organisms):
+    fig = va.organisms_figure(organisms)
+    table = organisms.table()
+    described(
+        fig, "for each of 5 detection methods", "(2 organisms per kind)",
+        "catches 100% of the naive organisms but 0% of the savvy ones",
+        f"reading the weights by name catches {table['weight_reading']['naive']:.0%}", data=True,
+    )  # fmt: skip
+    rows = {row[0]: row[1:] for row in fig.mesatoys_data.rows}
+    assert len(rows) == len(mo.METHODS)
+    honeypot = table["honeypot_with_tell"]
+    assert rows[mo.METHOD_LABELS["honeypot_with_tell"]] == (
+        honeypot["naive"], honeypot["savvy"], honeypot["false_alarm"],
+    )  # fmt: skip

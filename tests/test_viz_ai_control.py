@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from described import described, shown
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -79,9 +80,7 @@ def test_explorer_starts_at_the_defaults_with_the_red_teams_best(explorer):
         0.1,
     )
     assert explorer.attack_rate is None
-    assert explorer.png().startswith(PNG_MAGIC) and bytes(explorer._image.value).startswith(
-        PNG_MAGIC
-    )
+    assert explorer.png().startswith(PNG_MAGIC) and explorer.picture.png.startswith(PNG_MAGIC)
     summary = explorer.text_summary()
     assert "Audit budget 2%" in summary and "against the best attack rate" in summary
     # Its numbers are the experiment's, on the explorer's own draws.
@@ -148,3 +147,54 @@ def test_explorer_rejects_bad_arguments():
         vac.ControlExplorer(config={"audit_budget": 0.02})
     with pytest.raises(ValueError, match="n_deployments must be an integer >= 1"):
         vac.ControlExplorer(n_deployments=0)
+
+
+# --- text alternatives ----------------------------------------------------------------------------
+
+
+def _pct(x):
+    return vac._pct(x)
+
+
+def test_frontier_figure_alt_and_table(front):
+    fig = vac.frontier_figure(front)
+    tm, up = front.points["trusted_monitoring"][1], front.points["upfront_auditing"][1]
+    described(
+        fig, "for upfront auditing, trusted monitoring and defer to trusted",
+        "handing 0% to 30% of tasks", "(400 simulated deployments)",
+        f"trusted monitoring is {_pct(tm)} safe", f"upfront auditing {_pct(up)}", data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert len(rows) == 3 + len(front.defer_fractions)
+    line = [row for row in rows if row[0] == "defer to trusted (the line)"]
+    assert [row[1] for row in line] == [0.0, 0.1, 0.3]
+    assert [row[3] for row in line] == pytest.approx(list(front.safety))
+
+
+def test_attack_rate_figure_alt_names_each_best_response(result):
+    fig = vac.attack_rate_figure(result)
+    dtt = result["defer_to_trusted"]
+    described(
+        fig,
+        "(0.1% to 100% of tasks, log scale)",
+        f"attacks rarely ({_pct(result['upfront_auditing'].best_attack_rate)} of tasks)",
+        f"against defer to trusted its best rate is {_pct(dtt.best_attack_rate)}: "
+        f"safety {_pct(dtt.worst_case_safety)}",
+        data=True,
+    )
+    rows = fig.mesatoys_data.rows
+    rates = result["trusted_monitoring"].attack_rates
+    assert rows[0][0] == rates[0] and rows[-1][0] == rates[-1] and len(rows) <= 30
+    assert rows[-1][2] == pytest.approx(result["trusted_monitoring"].safety[-1])
+
+
+def test_explorer_picture_says_the_settings_and_safeties(explorer):
+    alt = shown(explorer.picture, "audit budget 2%, monitor quality 2 and 10% of tasks deferred")
+    points = explorer._points()
+    assert f"trusted monitoring {_pct(points['trusted_monitoring'][1])}" in alt
+    assert "against the best attack rate" in alt
+    explorer.set(attack_rate=0.01, audit_budget=0.05)
+    alt = shown(explorer.picture, "audit budget 5%", "at attack rate 1%")
+    safety = explorer.result["upfront_auditing"].safety_at(0.01)
+    assert f"upfront auditing {_pct(safety)}" in alt
+    explorer.set(audit_budget=0.02, attack_rate="best")

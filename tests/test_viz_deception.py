@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from described import described, shown
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
@@ -148,14 +149,14 @@ def test_explorer_redraws_a_new_image_for_every_setting():
     # Redraw speed is measured in benchmarks/ (deception_explorer), not asserted here.
     explorer = vd.DeceptionExplorer()
     explorer.widget  # noqa: B018  (build the widget, so redraws render PNGs too)
-    images = [bytes(explorer._image.value)]
+    images = [explorer.picture.png]
     for settings in [
         {"awareness_rate": 0.2}, {"training_rounds": 60}, {"oversight": 0.9},
         {"awareness_rate": 0.8}, {"training_rounds": 10}, {"oversight": 0.3},
         {"awareness_rate": 0.5, "training_rounds": 20, "oversight": 0.5},
     ]:  # fmt: skip
         explorer.set(**settings)
-        images.append(bytes(explorer._image.value))
+        images.append(explorer.picture.png)
     assert all(image.startswith(PNG_MAGIC) for image in images)
     assert len(set(images[:-1])) == len(images) - 1  # every change shows a different picture
 
@@ -240,3 +241,66 @@ def test_explorer_text_summary():
     assert "Deployment: 74% of episodes misbehave." in text
     rows = [line.split() for line in text.splitlines() if line.strip().startswith("20 ")]
     assert rows == [["20", "2.9%", "74%", "26%"]]
+
+
+# --- text alternatives ----------------------------------------------------------------------------
+
+
+def test_training_figure_alt_and_table(result):
+    fig = vd.training_figure(result)
+    described(
+        fig, "1000 agents over 20 training rounds",
+        "misbehaviour falls from 44% to 2.9% (honest slips: 2%)",
+        "deceptive share of survivors rises from 49% to 74%",
+        "in deployment 74% of episodes go badly", data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert rows[0][0] == "start" and rows[0][2] == result.initial_shares[dc.DECEPTIVE]
+    assert [row[0] for row in rows[1:-1]] == list(range(1, 21))
+    assert rows[-2][1:3] == (result.train_misbehaviour[-1], result.deceptive_share[-1])
+    assert rows[-1][:2] == ("deployment", result.deployment_misbehaviour)
+    long = vd.training_figure(dc.run(dc.Config(training_rounds=200), seed=0))
+    rounds = [row[0] for row in long.mesatoys_data.rows[1:-1]]
+    assert rounds == list(range(10, 201, 10)) and len(long.mesatoys_data.rows) <= 30
+
+
+def test_curves_figure_alt_and_table(curves):
+    rounds, recognition = curves
+    fig = vd.curves_figure(rounds, recognition)
+    share = rounds[0].summary()["deceptive_share"]["mean"]
+    described(
+        fig, "means over 2 seeds", "(1 to 120) at recognition 0.99 and 1",
+        "against recognition (0.85 to 1)", f"deceptive share is {vd.pct(share[19])} after 20",
+        data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert len(rows) == 30
+    last = [row for row in rows if row[0] == "recognition, 20 rounds"]
+    assert [row[1] for row in last] == [0.85, 0.9, 0.99, 1.0]
+    first = rows[0]
+    assert first[:2] == ("training rounds, recognition 0.99", 1.0)
+    assert first[2] == pytest.approx(share[0])
+
+
+def test_honeypot_figure_alt_and_table(result):
+    curves = hp.power_curves(result.population, seed=0)
+    fig = vd.honeypot_figure(curves)
+    described(
+        fig, "(1 to 50, log scale)", "one line per distinguishability (0, 0.5, 0.9, 0.99, 1)",
+        "With 50 honeypots per agent, 100% of deceptive agents are caught", data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert [row[0] for row in rows] == list(curves.n_honeypots)
+    assert rows[-1][1:-1] == tuple(curves.detection_rate[:, -1])
+
+
+def test_explorer_picture_follows_the_run():
+    explorer = vd.DeceptionExplorer()
+    assert explorer.picture is None  # no picture until the widget is built
+    explorer.widget  # noqa: B018
+    settings = "awareness rate 0.5, training rounds 20, oversight 0.5"
+    finding = "misbehaviour falls from 44% to 2.9%"
+    shown(explorer.picture, settings, finding, "in deployment 74% of episodes go badly")
+    explorer.set(training_rounds=60)
+    alt = shown(explorer.picture, "training rounds 60")
+    assert f"in deployment {vd.pct(explorer.result.deployment_misbehaviour)}" in alt

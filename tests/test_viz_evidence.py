@@ -1,4 +1,5 @@
 import pytest
+from described import described
 
 from mesatoys import evidence as ev
 from mesatoys.viz import evidence as ve
@@ -85,3 +86,34 @@ def test_figures_build_and_draw(findings):
         fig = build()
         fig.canvas.draw()
         assert fig.axes
+
+
+def test_observed_figure_alt_and_table(findings):
+    fig = ve.observed_figure(findings)
+    described(
+        fig, "Published measurements of real models", "Grid of 6 models by 6 evaluations",
+        "arXiv:2412.04984, Table 1", "5 of 6 models schemed in at least one evaluation",
+        "o1 6", "GPT-4o 0", data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert sum(row[1:].count("no") for row in rows) == 17
+    assert dict((row[0], row[1:]) for row in rows)["o1"] == ("yes",) * 6
+
+
+@pytest.mark.parametrize(("condition", "top", "cells"), [("strong goal nudge", "22%", 55),
+                                                          ("no goal nudge", "5%", 45)])  # fmt: skip
+def test_rates_figure_alt_and_table(findings, condition, top, cells):
+    fig = ve.rates_figure(findings, condition)
+    described(fig, f"the highest rate was {top} (o1, covertly produced false ranking)",
+              f"of {cells} model-action pairs are above zero", data=True)  # fmt: skip
+    data = fig.mesatoys_data
+    assert data.columns[1:] == ("Gemini 1.5 Pro", "Llama 3.1 405B", "Claude 3.5 Sonnet",
+                                "Claude 3 Opus", "o1")  # fmt: skip
+    assert top in [cell for row in data.rows for cell in row]
+
+
+def test_anti_scheming_figure_alt_and_table():
+    fig = ve.anti_scheming_figure(primary_only=False)
+    described(fig, "cut covert actions 29 to 32-fold", "o3 from 13% to 0.4%",
+              "o4-mini from 8.7% to 0.3%", data=True)  # fmt: skip
+    assert fig.mesatoys_data.rows == (("o3", 13.0, 0.4), ("o4-mini", 8.7, 0.3))

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from described import described
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -144,3 +145,48 @@ def test_figures_draw(interp_runs, probe_runs):
         fig = make()
         fig.canvas.draw()
         assert fig.axes
+
+
+# --- text alternatives ----------------------------------------------------------------------------
+
+
+def test_objective_figure_alt_and_table(interp_runs):
+    fig = vi.objective_figure(interp_runs)
+    s = interp.summary(interp_runs)
+    weights = np.mean([r.weights for r in interp_runs], axis=0)
+    described(
+        fig, "means over 2 seeds", f"cheese {weights[0]:+.2f}", "100 test levels",
+        f"planner's algorithm predict {s['rule']['mean']:.0%}", data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert fig.mesatoys_data.columns == ("bar", "mean", "seed 0", "seed 1") and len(rows) == 8
+    assert rows[-1][1:] == pytest.approx(
+        (s["rule"]["mean"], *(r.accuracy["rule"] for r in interp_runs))
+    )
+
+
+def test_value_map_alt_places_the_path_and_the_verdict(interp_runs, bfs):
+    r = interp_runs[0]
+    levels = r.misgeneralization.test_levels
+    start, cheese = levels.start[1], levels.cheese[1]
+    away = bfs(levels.walls[1], tuple(cheese))[tuple(start)]
+    got = "got the cheese" if r.actual[1] else "missed the cheese"
+    verdict = "right" if r.predicted["rule"][1] == r.actual[1] else "wrong"
+    described(
+        vi.value_map_figure(r, 1), "Value map of test level 1 (13 x 13 maze)",
+        f"Start at row {start[0]}, column {start[1]}", f"the cheese is {away} moves away",
+        f"the agent {got}", f"(prediction {verdict})",
+        f"weights cheese {r.mesa_objective['cheese']:+.2f}", data=False,
+    )  # fmt: skip
+
+
+def test_probe_figure_alt_and_table(probe_runs):
+    fig = vi.probe_figure(probe_runs)
+    s = probing.summary(probe_runs)
+    described(
+        fig, "from 5 inputs", "means over 2 seeds",
+        f"trained network ({s['hidden']['mean']:.0%})", f"control {s['shuffled']['mean']:.0%}",
+        data=True,
+    )  # fmt: skip
+    rows = {row[0]: row[1:] for row in fig.mesatoys_data.rows}
+    assert rows["raw input"][0] == pytest.approx(s["raw"]["mean"])

@@ -1,4 +1,5 @@
 import pytest
+from described import described
 
 from mesatoys.experiments import keys_and_chests as kc
 from mesatoys.viz import keys_chests_plots as kp
@@ -42,3 +43,24 @@ def test_outcome_table_lists_every_run_and_the_intended_goal(result):
     assert "intended" not in kp.outcome_table({"plain": result}, control=False)
     with pytest.raises(ValueError, match="at least one run"):
         kp.outcome_table({})
+
+
+def test_level_figure_alt_places_keys_chests_and_path(result):
+    level = result.test_levels[2]
+    episode = kc.play(result.config, list(result.mesa_objective.values()), level)
+    keys = level.objects[0][level.is_key[0]]
+    (r, c) = level.start[0]
+    described(
+        kp.level_figure(result, index=2), "Test level 2 (11 x 11 maze)",
+        f"start at row {r}, column {c}", f"keys at (row {keys[0][0]}, column {keys[0][1]})",
+        f"picked up {episode.keys_collected[0]} of 10 keys",
+        f"opened {episode.chests_opened[0]} of 3 chests", data=False,
+    )  # fmt: skip
+
+
+def test_objectives_figure_alt_and_table(result):
+    fig = kp.objectives_figure({"plain": result})
+    w = result.mesa_objective
+    described(fig, f"plain: key {w['key']:+.2f}, chest {w['chest']:+.2f}", data=True)
+    assert fig.mesatoys_data.rows[0] == ("key", w["key"])
+    assert fig.mesatoys_data.rows[2] == ("chest while holding a key", "not in its goal")

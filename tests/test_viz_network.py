@@ -74,7 +74,7 @@ def test_the_explorer_shows_a_given_run_without_training(runs, monkeypatch):
     monkeypatch.setattr(nm, "run", lambda *a: pytest.fail("trained a cached setting"))
     ex = _explorer(runs)
     assert (ex.alpha, ex.split, ex.level, ex.redraws) == (0.0, "test", 0, 1)
-    assert bytes(ex._image.value).startswith(PNG_MAGIC)
+    assert ex.picture.png.startswith(PNG_MAGIC) and "network trained at" in ex.picture.alt
     summary = ex.text_summary()
     assert "α = 0, test level 0" in summary and "Key:" in summary and "S" in summary
     ex.set(split="train", level=5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from described import described, shown
 from matplotlib.figure import Figure
 
 from mesatoys.experiments import specification_gaming as sg
@@ -116,11 +117,11 @@ def test_explorer_redraws_and_keeps_state():
     # Redraw speed is measured in benchmarks/ (boat_race), not asserted here.
     explorer = oa.BoatRaceExplorer()
     assert (explorer.side, explorer.reward, explorer.agent) == (5, "checkpoints", "planner")
-    assert bytes(explorer._image.value).startswith(PNG_MAGIC)
+    assert explorer.picture.png.startswith(PNG_MAGIC)
     images = set()
     for side, reward in [(3, "ordered"), (7, "checkpoints"), (9, "ordered"), (5, "checkpoints")]:
         explorer.set(side=side, reward=reward)
-        images.add(bytes(explorer._image.value))
+        images.add(explorer.picture.png)
     assert len(images) == 4
     assert explorer._controls["side"].value == 5
 
@@ -161,3 +162,44 @@ def test_explorer_rejects_bad_sides():
         oa.BoatRaceExplorer(sides=(4, 6))
     with pytest.raises(ValueError, match="without repeats"):
         oa.BoatRaceExplorer(sides=(5, 5))
+
+
+# --- text alternatives ----------------------------------------------------------------------------
+
+
+def test_race_figure_alt_describes_the_track_and_both_routes(result):
+    alt = described(
+        oa.race_figure(result), "a track of 5 cells a side (16 water cells",
+        "start and finish line at row 1, column 3 (top centre)",
+        "The planner over 48 steps: 24 points and 0 laps with the checkpoint reward",
+        "Checkpoint reward: 24 points, 0 laps; the boat makes 48 moves between 2 different "
+        "pairs of cells; the most repeated, 24 times",
+        "Fixed reward (checkpoints in order): 12 points, 3 laps", data=False,
+    )  # fmt: skip
+    assert alt.startswith("Two pictures of a track")
+
+
+def test_scores_figure_alt_and_table(result, fast_runs):
+    fig = oa.scores_figure(result)
+    described(fig, "best possible return dotted (24, 12)", "2× the racing boat's points",
+              "complete 0 laps", data=True)  # fmt: skip
+    rows = {(row[0], row[1]): row[2:] for row in fig.mesatoys_data.rows}
+    assert len(rows) == 6
+    assert rows[(sg.REWARD_LABELS["checkpoints"], sg.AGENT_LABELS["planner"])] == (24.0, 0.0)
+    assert "seeds 0, 1" in described(oa.scores_figure(fast_runs), data=True)
+
+
+def test_track_size_figure_alt_and_table():
+    fig = oa.track_size_figure(sg.compare_track_sizes((3, 5, 7)))
+    described(fig, "(3, 5, 7 cells)", "only at side 3", "the planner earns 0.50, 0.50, 0.50",
+              "racing 0.50, 0.25, 0.17", data=True)  # fmt: skip
+    assert fig.mesatoys_data.rows[1] == (5, 16, 0.5, 0.25)
+
+
+def test_explorer_picture_follows_the_choices():
+    explorer = oa.BoatRaceExplorer()
+    shown(explorer.picture, "A track of 5 cells a side", "under the checkpoint reward",
+          "planner boat's route over 48 steps: 24 points, 0 laps")  # fmt: skip
+    explorer.set(side=3, reward="ordered", agent="intended")
+    shown(explorer.picture, "A track of 3 cells a side (8 water cells", "fixed reward",
+          "intended boat's route over 24 steps: 12 points, 3 laps")  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from described import described
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -99,3 +100,45 @@ def test_sweep_figure_title_lists_where_the_shortcut_is_hidden():
     assert "mostly hidden at monitor penalty = 1;" in ax.get_title()
     assert "not hidden at 0 " in ax.get_title()
     assert ax.get_xlabel() == "monitor penalty"
+
+
+# --- text alternatives ----------------------------------------------------------------------------
+
+
+def test_comparison_figure_alt_and_table(comparison):
+    fig = vr.comparison_figure(comparison)
+    hidden = comparison.cell("plan monitor only")["hidden_shortcut_rate"].mean()
+    described(fig, "nothing on plans, plan monitor only", "means over 2 seeds",
+              f"hides it ({hidden:.0%} of unwatched episodes)", data=True)  # fmt: skip
+    rows = {row[0]: row[1:] for row in fig.mesatoys_data.rows}
+    assert list(rows) == list(comparison.labels)
+    assert rows["plan monitor only"][1] == pytest.approx(hidden)
+
+
+def test_curves_figure_alt_and_table():
+    result = rg.run(rg.Config(consistency_penalty=0.0), seed=0)
+    fig = vr.curves_figure(result)
+    best = rg.optimum(result.config).behaviour
+    described(
+        fig,
+        f"each of {result.config.es.generations} generations",
+        f"end at {result.hidden_shortcut_rate:.0%} of them",
+        f"hidden shortcut (plan said safe) {result.curves['hidden_shortcut_rate'][-1]:.0%} "
+        f"(optimum {best.hidden_shortcut_rate:.0%})",
+        data=True,
+    )
+    rows = fig.mesatoys_data.rows
+    assert rows[0][0] == 0 and rows[-2][0] == result.config.es.generations
+    assert rows[-1][0] == "closed-form optimum"
+
+
+def test_sweep_figure_alt_and_table():
+    configs = vary(rg.Config(consistency_penalty=0.0), monitor_penalty=(0.0, 1.0))
+    results = rg.sweep(configs, seeds=[0])
+    fig = vr.sweep_figure(results, "monitor_penalty")
+    hidden = [
+        r.hidden_shortcut_rate for r in sorted(results, key=lambda r: r.config.monitor_penalty)
+    ]
+    described(fig, "as the monitor penalty varies (0, 1)", "mostly hidden at monitor penalty = 1",
+              f"hidden {hidden[0]:.0%}, {hidden[1]:.0%}", data=True)  # fmt: skip
+    assert [row[0] for row in fig.mesatoys_data.rows] == [0.0, 1.0]

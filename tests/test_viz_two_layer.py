@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from described import described, shown
 from fast_configs import PNG_MAGIC, fast_maze_config
 from matplotlib.figure import Figure
 from PIL import Image
@@ -250,7 +251,7 @@ def test_stepper_starts_converged_on_the_last_generation(trained):
     st = tl.TwoLoopStepper(trained)
     assert (st.generation, st.split, st.index) == (40, "train", 0)
     assert st.sweep == st.plan.sweeps == 32 and st.redraws == 1
-    assert bytes(st._image.value).startswith(PNG_MAGIC)
+    assert st.picture.png.startswith(PNG_MAGIC)
     assert st._controls["sweep"].max == 32 and st._controls["index"].max == 255
     summary = st.text_summary()
     assert "generation 40 of 40, training level 0 (of 0-255), sweep 32 of 32" in summary
@@ -289,9 +290,9 @@ def test_a_converged_view_stays_converged_and_a_partial_one_is_capped(trained):
 
 def test_moving_a_control_redraws_with_the_new_choice(trained):
     st = tl.TwoLoopStepper(trained)
-    before = st._image.value
+    before = st.picture.png
     st._controls["sweep"].value = 3
-    assert st.sweep == 3 and st.redraws == 2 and st._image.value != before
+    assert st.sweep == 3 and st.redraws == 2 and st.picture.png != before
     st._controls["generation"].value = 10
     assert st.generation == 10 and st.redraws == 3
     st._controls["split"].value = "test"
@@ -350,7 +351,7 @@ def test_plans_are_cached_up_to_the_limit(trained, monkeypatch):
 def test_fast_redraw_draws_the_same_picture_as_a_full_draw(trained, generation):
     st = tl.TwoLoopStepper(trained)
     st.set(generation=generation, sweep=5, split="test", index=2)
-    fast = _pixels(st._image.value)
+    fast = _pixels(st.picture.png)
     for artist in st.canvas.moving_artists():
         artist.set_animated(False)
     st._renderer.canvas.draw()
@@ -366,3 +367,50 @@ def test_stepper_displays_as_widget_with_text_fallback(trained):
     bundle = st._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"] == st.text_summary()
+
+
+# --- text alternatives ------------------------------------------------------------------------
+
+
+def test_two_loops_figure_alt_and_table(trained):
+    fig = tl.two_loops_figure(trained)
+    scores, own = trained.training_scores, gm.generation_returns(trained)
+    described(
+        fig, "over 40 generations", f"goes from {scores[0]:.2f} to {scores[-1]:.2f}",
+        f"(best possible {gm.best_possible_return(trained):.2f})", "marked at generation 40",
+        f"top-right corner {trained.training_weights[-1][1]:+.2f}",
+        "training level 0 (13 x 13 maze, cheese in view", "converged after 32 sweeps",
+        "best possible training return from generation 3", data=True,
+    )  # fmt: skip
+    rows = fig.mesatoys_data.rows
+    assert [row[0] for row in rows] == [*range(0, 41, 2)]
+    assert rows[-1][1] == "not scored" and rows[-1][2] == pytest.approx(own[-1])
+    early = described(tl.two_loops_figure(trained, generation=5, split="test", index=1, sweep=4))
+    assert "after sweep 4 of" in early and "test level 1" in early and "stopping" not in early
+
+
+def test_sweep_strip_alt_counts_the_cells_with_a_value(trained):
+    fig = tl.sweep_strip_figure(trained, sweeps=[0, 5, 32])
+    plan = tl.inner_plan(trained, 40, "train", 0)
+    counts = [int((plan.values[s] > 0).sum()) for s in (0, 5, 32)]
+    described(
+        fig, "3 value maps of generation 40's planner on training level 0",
+        f"{counts[0]} after sweep 0, {counts[1]} after sweep 5, {counts[2]} after sweep 32",
+        "32 steps from the only target (the top-right corner)", data=False,
+    )  # fmt: skip
+
+
+def test_first_plans_alt_says_what_each_planner_did(trained):
+    alt = described(tl.first_plans_figure(trained, test_index=1), data=False)
+    assert "Left, training level 0" in alt and "Right, test level 1" in alt
+    assert "went to the corner, missed the cheese, stopping at row 1, column 11" in alt
+
+
+def test_stepper_picture_follows_both_sliders(trained):
+    st = tl.TwoLoopStepper(trained)
+    shown(st.picture, "marked at generation 40", "converged after 32 sweeps",
+          "Generation 40: final weights (not scored again)")  # fmt: skip
+    st.set(generation=5, sweep=4, split="test", index=1)
+    alt = shown(st.picture, "marked at generation 5", "test level 1", "after sweep 4 of",
+                f"Generation 5: ES score {trained.training_scores[5]:.2f}")  # fmt: skip
+    assert "converged" not in alt

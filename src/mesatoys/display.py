@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import io
 from collections.abc import Callable, Iterator
@@ -42,6 +43,113 @@ def readable(fig: Figure, dpi: float | None = None) -> Figure:
         if text.get_fontsize() < least_pt:
             text.set_fontsize(least_pt)
     return fig
+
+
+@dataclasses.dataclass(frozen=True)
+class DataTable:
+    """The numbers a data figure shows, for a reader who cannot see the figure.
+
+    Attributes:
+        columns: The column headings.
+        rows: The rows, each as many cells as there are columns (numbers or text).
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def html(self) -> str:
+        """The table as HTML, with header cells."""
+        import html
+
+        head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+            for row in self.rows
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def describe(fig: Figure, alt: str, data: DataTable | None = None) -> Figure:
+    """Give a figure its text alternative and, for a data figure, its numbers.
+
+    In a notebook the figure then shows as an image whose ``alt`` text is ``alt``, with a
+    "The numbers" disclosure under it holding ``data``; the static site keeps both. The
+    figure's text is also kept readable (:func:`readable`).
+
+    Args:
+        fig: The complete figure.
+        alt: What the figure shows and what it finds, in a sentence or three (not
+            "Figure 1").
+        data: The numbers behind it, if it plots data.
+
+    Returns:
+        ``fig``.
+
+    Raises:
+        ValueError: If ``alt`` is empty.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"alt must describe the figure in words, got {alt!r}")
+    fig.mesatoys_alt = " ".join(alt.split())
+    fig.mesatoys_data = data
+    _show_figures_with_alt_text()
+    return readable(fig)
+
+
+def alt_text(fig: Figure) -> str | None:
+    """The text alternative :func:`describe` gave a figure (None if it has none)."""
+    return getattr(fig, "mesatoys_alt", None)
+
+
+def figure_html(fig: Figure, dpi: float | None = None) -> str | None:
+    """A described figure as HTML: its PNG with its alt text, then its numbers; else None."""
+    import base64
+    import html
+
+    alt = alt_text(fig)
+    if alt is None:
+        return None
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi or fig.dpi, bbox_inches="tight")
+    source = base64.b64encode(buffer.getvalue()).decode("ascii")
+    image = f'<img src="data:image/png;base64,{source}" alt="{html.escape(alt, quote=True)}">'
+    data = getattr(fig, "mesatoys_data", None)
+    numbers = (
+        f"<details><summary>The numbers in this figure</summary>{data.html()}</details>"
+        if data is not None
+        else ""
+    )
+    return f'<figure style="margin:0">{image}{numbers}</figure>'
+
+
+@functools.lru_cache(maxsize=1)
+def _show_figures_with_alt_text() -> bool:
+    """In IPython, show described figures as HTML (image with alt text), once per kernel."""
+    shell = _shell(in_kernel=False)
+    if shell is None:
+        return False
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
+    return True
+
+
+def png_html(png: bytes, alt: str) -> str:
+    """An ``<img>`` of PNG bytes with its text alternative (for widgets that show pictures)."""
+    import base64
+    import html
+
+    source = base64.b64encode(png).decode("ascii")
+    return (
+        f'<img src="data:image/png;base64,{source}" alt="{html.escape(alt, quote=True)}" '
+        'style="max-width:100%;height:auto">'
+    )
 
 
 def render_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -184,6 +292,7 @@ class ShowsWidget:
         print(self._plain_text())
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        _install_keyboard_and_screen_reader_support()
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self._plain_text()
         return bundle
@@ -264,12 +373,107 @@ def _status_bundle(text: str) -> dict[str, str]:
 
 def _display_line(text: str) -> Any:
     """Show a status line in a running notebook; None (nothing shown) elsewhere."""
+    if _shell() is None:
+        return None
+    from IPython.display import display
+
+    return display(_status_bundle(text), raw=True, display_id=True)
+
+
+def _shell(in_kernel: bool = True) -> Any:
+    """The running IPython shell (one with a kernel, if ``in_kernel``), or None."""
     try:
         from IPython import get_ipython
-        from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with Jupyter
         return None
     shell = get_ipython()
-    if shell is None or not hasattr(shell, "kernel"):
+    if shell is None or (in_kernel and not hasattr(shell, "kernel")):
         return None
-    return display(_status_bundle(text), raw=True, display_id=True)
+    return shell
+
+
+#: Runs in the learner's JupyterLab page once (an ``application/javascript`` output, which
+#: JupyterLab runs only for output the learner's own kernel produced). For every ipywidgets
+#: control in the page, now and later: a slider handle (``role="slider"``, which ipywidgets
+#: leaves unnamed) gets its label's text, or its tooltip, as ``aria-label`` and its readout
+#: as ``aria-valuetext``; a button that shows only an icon (the Play widget's) gets a name;
+#: the radio buttons of one question share a ``name`` (one Tab stop;
+#: the arrow keys move between them) in a ``radiogroup``; and text boxes, lists, radio
+#: buttons and slider handles carry ``data-lm-suppress-shortcuts``, so that the arrow keys
+#: reach the control instead of moving JupyterLab to another cell (Lumino, JupyterLab's
+#: toolkit, stops looking for a shortcut at an element with that attribute).
+ACCESSIBILITY_JS = r"""
+(() => {
+  if (window.__mesatoysAccessible) { return; }
+  window.__mesatoysAccessible = true;
+  let groups = 0;
+  const ICON_NAMES = {
+    'fa-play': 'Play', 'fa-pause': 'Pause', 'fa-stop': 'Stop', 'fa-retweet': 'Repeat',
+    'fa-repeat': 'Repeat', 'fa-step-forward': 'Next', 'fa-step-backward': 'Previous',
+  };
+  const nameOf = (widget) => {
+    const label = widget && widget.querySelector(':scope > .widget-label, .widget-label');
+    const text = label ? label.textContent.trim() : '';
+    return text || (widget && widget.getAttribute('title')) || '';
+  };
+  const fix = () => {
+    document.querySelectorAll('.noUi-handle[role="slider"]').forEach((handle) => {
+      const widget = handle.closest('.widget-slider, .widget-hslider, .widget-vslider');
+      const name = nameOf(widget) || 'slider';
+      if (handle.getAttribute('aria-label') !== name) { handle.setAttribute('aria-label', name); }
+      const readout = widget && widget.querySelector('.widget-readout');
+      const value = readout ? (readout.value || readout.textContent || '').trim() : '';
+      if (value && handle.getAttribute('aria-valuetext') !== value) {
+        handle.setAttribute('aria-valuetext', value);
+      }
+    });
+    document.querySelectorAll('.widget-radio-box').forEach((box) => {
+      if (!box.dataset.mesatoysGroup) {
+        groups += 1;
+        box.dataset.mesatoysGroup = 'mesatoys-choice-' + groups;
+        box.setAttribute('role', 'radiogroup');
+        const name = nameOf(box.closest('.widget-radio'));
+        if (name) { box.setAttribute('aria-label', name); }
+      }
+      box.querySelectorAll('input[type="radio"]').forEach((input) => {
+        if (input.name !== box.dataset.mesatoysGroup) { input.name = box.dataset.mesatoysGroup; }
+      });
+    });
+    document.querySelectorAll('.jupyter-widgets button').forEach((button) => {
+      if (button.textContent.trim() || button.hasAttribute('aria-label')) { return; }
+      const icon = button.querySelector('i.fa');
+      const kind = icon ? (Array.from(icon.classList).find((c) => c.startsWith('fa-')) || '') : '';
+      const name = button.getAttribute('title') || ICON_NAMES[kind] || kind.replace('fa-', '');
+      if (name) { button.setAttribute('aria-label', name); }
+    });
+    document.querySelectorAll(
+      '.jupyter-widgets input, .jupyter-widgets select, .jupyter-widgets textarea, '
+      + '.jupyter-widgets .noUi-handle'
+    ).forEach((control) => {
+      if (!control.hasAttribute('data-lm-suppress-shortcuts')) {
+        control.setAttribute('data-lm-suppress-shortcuts', 'true');
+      }
+    });
+  };
+  let queued = false;
+  const later = () => {
+    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; fix(); }); }
+  };
+  new MutationObserver(later).observe(document.body, {
+    subtree: true, childList: true, characterData: true,
+    attributes: true, attributeFilter: ['value'],
+  });
+  fix();
+})();
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def _install_keyboard_and_screen_reader_support() -> bool:
+    """Send :data:`ACCESSIBILITY_JS` to the notebook page, once per kernel (True if sent)."""
+    if _shell() is None:
+        return False
+    from IPython.display import Javascript, display
+
+    display(Javascript(ACCESSIBILITY_JS))
+    return True

@@ -146,7 +146,8 @@ window.__mt = {
 _CELLS = """([root, stderrMime]) =>
   Array.from(document.querySelectorAll(`${root} .jp-Notebook .jp-Cell`)).map(cell => ({
     images: Array.from(cell.querySelectorAll(
-        '.jp-OutputArea-output[data-mime-type="image/png"] img'))
+        '.jp-OutputArea-output[data-mime-type="image/png"] img, '
+        + '.jp-OutputArea-output[data-mime-type="text/html"] figure > img'))
       .map(img => [img.complete, img.naturalWidth, img.naturalHeight]),
     widgets: Array.from(cell.querySelectorAll('.jp-OutputArea-output'))
       .filter(out => out.querySelector('.jupyter-widgets'))
@@ -545,3 +546,144 @@ def test_a_learners_lab_hides_nbgrader_instructor_tools(lab, artifacts):
     with pytest.raises(urllib.error.HTTPError) as refused:
         lab.server.api("/formgrader/api/status")
     assert refused.value.code == 404
+
+
+# --- accessibility (WCAG 2.1 AA) ----------------------------------------------------------------
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _axe_violations(tab: NotebookTab) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations in the notebook's outputs and markdown."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = {
+        "include": [
+            [f"{tab.root} .jp-OutputArea-output"],
+            [f"{tab.root} .jp-MarkdownOutput"],
+        ]
+    }
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    return Axe().run(tab.page, context=context, options=options).response["violations"]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_outputs_and_text_have_no_serious_accessibility_violations(name, finished, artifacts):
+    tab = finished(name)
+    violations = _axe_violations(tab)
+    (artifacts / f"{name}-axe.json").write_text(json.dumps(violations, indent=1), "utf-8")
+    serious = [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])}x): {v['help']}: "
+        f"{v['nodes'][0]['target']} {v['nodes'][0]['html'][:120]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"{name}:\n" + "\n".join(serious)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_output_image_says_what_it_shows(name, finished):
+    tab = finished(name)
+    alts = tab.page.evaluate(
+        "root => Array.from(document.querySelectorAll(`${root} .jp-OutputArea-output img`))"
+        ".map(i => i.getAttribute('alt'))",
+        tab.root,
+    )
+    missing = [a for a in alts if not a or len(a.split()) < 6 or a.lower().startswith("figure")]
+    assert not missing, f"{name}: {len(missing)} of {len(alts)} images lack a real alt text"
+
+
+def _active(page) -> dict:
+    return page.evaluate(
+        """() => { const el = document.activeElement;
+          return {tag: el.tagName, role: el.getAttribute('role'), type: el.type || '',
+                  label: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 40),
+                  cell: Array.from(document.querySelectorAll('.jp-Cell')).indexOf(
+                    el.closest('.jp-Cell'))}; }"""
+    )
+
+
+def _tab_to(page, wanted, limit: int = 25) -> list[dict]:
+    """Press Tab until ``wanted(active element)``; the elements passed, in order."""
+    passed = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        here = _active(page)
+        passed.append(here)
+        if wanted(here):
+            return passed
+    raise AssertionError(f"Tab never reached the control; it passed {passed}")
+
+
+def test_a_keyboard_alone_operates_the_explorer(finished, artifacts):
+    tab = finished("03_inner_alignment")
+    index = tab.expected.first_cell("GoalMisgeneralizationExplorer(")
+    cell = tab.cell(index)
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputArea-editor").click()  # the cell's code: where a learner starts
+    tab.page.keyboard.press("Escape")
+    passed = _tab_to(tab.page, lambda a: a["role"] == "slider" and "α" in a["label"])
+    assert all(p["role"] != "slider" or p["label"] for p in passed), "every slider is named"
+    slider = cell.locator(".widget-hslider, .jupyter-widget-hslider").filter(has_text="α")
+    readout = slider.locator(".widget-readout")
+    before = readout.inner_text()
+    tab.page.keyboard.press("ArrowRight")
+    tab.page.wait_for_function(
+        "([el, before]) => el.innerText !== before", arg=[readout.element_handle(), before]
+    )
+    assert _active(tab.page)["role"] == "slider", "the arrow key moved the slider, not the cell"
+    cell.screenshot(path=str(artifacts / "03_inner_alignment-keyboard-explorer.png"))
+
+
+def test_a_keyboard_alone_answers_and_checks_a_question(finished, artifacts):
+    name = "02_mesa_optimization"
+    tab = finished(name)
+    question, index = _single_choice(name, tab)
+    cell = tab.cell(index)
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputArea-editor").click()
+    tab.page.keyboard.press("Escape")
+    _tab_to(tab.page, lambda a: a["type"] == "radio")
+    radios = cell.locator(".widget-radio-box input[type=radio]")
+    names = radios.evaluate_all("rs => rs.map(r => r.name)")
+    assert len(set(names)) == 1 and names[0], "the options form one group"
+    first = radios.evaluate_all("rs => rs.findIndex(r => r === document.activeElement)")
+    tab.page.keyboard.press("ArrowDown")
+    now = radios.evaluate_all("rs => rs.findIndex(r => r.checked)")
+    assert now == (first + 1) % len(question.options), "the arrow key chose the next option"
+    assert _active(tab.page)["type"] == "radio", "the arrow key stayed in the question"
+    _tab_to(tab.page, lambda a: a["tag"] == "BUTTON" and "Check" in a["label"])
+    tab.page.keyboard.press("Enter")
+    feedback = cell.locator("[role=status]")
+    feedback.filter(has_text=re.compile("Correct|Not quite")).wait_for()
+    cell.screenshot(path=str(artifacts / f"{name}-keyboard-question.png"))
+
+
+def test_outputs_and_text_pass_in_the_dark_theme_too(finished, lab, artifacts):
+    """The same axe rules in JupyterLab Dark: the course sets no colours that only suit light."""
+    lab.page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme', "
+        "{theme: 'JupyterLab Dark'})"
+    )
+    lab.page.wait_for_function(
+        "() => document.body.dataset.jpThemeLight === 'false'", timeout=RENDER_TIMEOUT_MS
+    )
+    try:
+        problems = []
+        for name in NOTEBOOKS:
+            tab = finished(name)
+            violations = _axe_violations(tab)
+            (artifacts / f"{name}-axe-dark.json").write_text(json.dumps(violations), "utf-8")
+            problems += [
+                f"{name}: {v['id']} ({v['impact']}, {len(v['nodes'])}x): "
+                f"{v['nodes'][0]['html'][:120]}"
+                for v in violations
+                if v["impact"] in ("serious", "critical")
+            ]
+        tab.screenshot(artifacts, "dark-theme")
+    finally:
+        lab.page.evaluate(
+            "() => window.jupyterapp.commands.execute('apputils:change-theme', "
+            "{theme: 'JupyterLab Light'})"
+        )
+    assert not problems, "\n".join(problems)

@@ -38,7 +38,7 @@ def middle():
 
 def test_section1_defines_the_optimizer_and_links_back_for_the_layers():
     text = notebook_text("02_mesa_optimization")
-    assert "bottle cap" in text and "notebook [01](01_the_two_layer_problem.ipynb)" in text
+    assert "bottle cap" in text and "[notebook 01](01_the_two_layer_problem.ipynb)" in text
     assert "| base optimizer | mesa-optimizer |" not in text  # the table lives in notebook 01
 
 

@@ -1,6 +1,7 @@
 """Figures and widgets for the course: thin layers over :mod:`mesatoys.experiments`.
 
 - :mod:`mesatoys.viz.palette`: the colour-blind-safe colours every figure uses.
+- :mod:`mesatoys.viz.picture`: a widget's picture shown with its text alternative.
 - :mod:`mesatoys.viz.maze_plots`: matplotlib figures of mazes, objectives and sweeps.
 - :mod:`mesatoys.viz.explorer`: an ipywidgets explorer of the goal-misgeneralization toy.
 - :mod:`mesatoys.viz.two_layer`: the outer and inner loops side by side (01).

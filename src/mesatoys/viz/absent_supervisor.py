@@ -31,11 +31,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from mesatoys.display import readable
+from mesatoys.display import DataTable, describe
 from mesatoys.envs.absent_supervisor import World
 from mesatoys.experiments import absent_supervisor as ab
 from mesatoys.experiments import model_organisms as mo
-from mesatoys.viz.axes import frame_grid
+from mesatoys.viz.axes import cell_words, frame_grid
 from mesatoys.viz.palette import OKABE_ITO
 
 COLORS = {
@@ -179,7 +179,35 @@ def routes_figure(result: ab.Result, layout: int | str = 0) -> Figure:
         Patch(facecolor=COLORS["punishment"], alpha=0.35, label="P: punishment cell"),
     ]  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
-    return readable(fig)
+    return describe(fig, alt=_routes_alt(result, world, index))
+
+
+def _routes_alt(result: ab.Result, world: World, index: int) -> str:
+    height, width = world.shape
+
+    def at(cells: np.ndarray) -> str:
+        return cell_words(world.position(int(cells[index])), height, width)
+
+    def walked(condition: str, agent: str) -> str:
+        cells = ab.route(result, index, condition, agent)
+        moves = len(cells) - 1
+        via = "through P" if int(world.punishment[index]) in cells else "around P"
+        end = "" if int(cells[-1]) == int(world.goal[index]) else ", never reaching G"
+        return f"{moves} moves {via}{end}"
+
+    routes = "; ".join(
+        f"{'watched' if condition == 'observed' else 'unwatched'}, the reward-trained route "
+        f"takes {walked(condition, 'mesa')} and the aligned control's "
+        f"{walked(condition, 'control')}"
+        for condition in ab.CONDITIONS
+    )
+    finding = " ".join(routes_finding(result).split())
+    return (
+        f"Two pictures of the {height} x {width} layout {world.names[index]!r}: the agent A "
+        f"starts at {at(world.start)}, the goal G is at {at(world.goal)} and the punishment "
+        f"cell P at {at(world.punishment)}; the supervisor watches from the top row on the "
+        f"left and is absent on the right. {finding}. On this layout: {routes}."
+    )
 
 
 _CONDITION_COLORS = {"observed": COLORS["supervisor"], "unobserved": COLORS["punishment"]}
@@ -219,8 +247,30 @@ def awareness_figure(aware: ab.Result, blind: ab.Result) -> Figure:
     ax.set_ylim(0, 1.15)
     ax.set_ylabel("episodes that cross P (fraction)")
     ax.legend(fontsize=8, frameon=False, loc="upper right")
-    fig.suptitle(awareness_finding(aware, blind), fontsize=10)
-    return readable(fig)
+    finding = awareness_finding(aware, blind)
+    fig.suptitle(finding, fontsize=10)
+    alt = (
+        "Bar chart of how often the reward-trained planner crosses the punishment cell P, with "
+        "the supervisor present and absent, for an objective that can tell who is watching and "
+        f"one that cannot. {finding.splitlines()[0]}; {' '.join(finding.splitlines()[1:])}."
+    )
+    data = DataTable(
+        ("objective", "supervisor present", "supervisor absent", "learned punishment weights"),
+        tuple(
+            (
+                _objective_words(r),
+                round(r.mesa["observed"].shortcut_rate, 4),
+                round(r.mesa["unobserved"].shortcut_rate, 4),
+                ", ".join(
+                    f"{k} {v:+.2f}"
+                    for k, v in r.mesa_objective.items()
+                    if k.startswith("punishment")
+                ),
+            )
+            for r in runs
+        ),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 def _awareness_label(result: ab.Result) -> str:
@@ -287,14 +337,24 @@ def organisms_figure(result: mo.Result) -> Figure:
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     honeypot = table["honeypot_with_tell"]
     by_name = table["weight_reading"]
-    fig.suptitle(
+    finding = (
         f"A honeypot with a tell catches {honeypot['naive']:.0%} of the naive organisms but "
         f"{honeypot['savvy']:.0%} of the savvy ones;\n"
         f"reading the weights by name catches {by_name['naive']:.0%} and {by_name['savvy']:.0%}, "
-        f"with {by_name['false_alarm']:.0%} false alarms",
-        fontsize=10,
+        f"with {by_name['false_alarm']:.0%} false alarms"
     )
-    return readable(fig)
+    fig.suptitle(finding, fontsize=10)
+    alt = (
+        f"Grouped horizontal bar chart: for each of {len(mo.METHODS)} detection methods, the "
+        f"share of naive and of savvy deceptive organisms it catches and of aligned controls it "
+        f"wrongly flags ({result.config.n_organisms} organisms per kind). "
+        f"{' '.join(finding.split())}."
+    )
+    data = DataTable(
+        ("method", *COLUMN_LABELS.values()),
+        tuple((mo.METHOD_LABELS[m], *(table[m][c] for c in COLUMN_LABELS)) for m in mo.METHODS),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 _AGENT_ROWS = (("mesa", "trained on the reward"), ("control", "control (hidden performance)"))

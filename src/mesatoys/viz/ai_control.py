@@ -32,9 +32,17 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from mesatoys.checks import check_seed
-from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls, readable, slider_look
+from mesatoys.display import (
+    BlitRenderer,
+    DataTable,
+    ShowsWidget,
+    SyncsControls,
+    describe,
+    slider_look,
+)
 from mesatoys.experiments import ai_control as ac
 from mesatoys.viz.palette import OKABE_ITO
+from mesatoys.viz.picture import Picture, spread
 
 #: Colour of each protocol in every figure of the toy (Okabe-Ito).
 PROTOCOL_COLORS = {
@@ -118,8 +126,33 @@ def frontier_figure(frontier: ac.Frontier) -> Figure:
         raise TypeError(f"frontier must be an ai_control.Frontier, got {type(frontier).__name__}")
     fig = Figure(figsize=(6.4, 4.8), layout="constrained")
     ax = draw_frontier(fig.subplots(), frontier)
-    ax.set_title(frontier_title(frontier), fontsize=9.5)
-    return readable(fig)
+    title = frontier_title(frontier)
+    ax.set_title(title, fontsize=9.5)
+    fractions = frontier.defer_fractions
+    alt = (
+        f"Scatter plot of worst-case safety against usefulness for "
+        f"{_listed(ac.PROTOCOL_LABELS[p] for p in ac.PROTOCOLS)}, and a line through defer to "
+        f"trusted handing {_pct(fractions.min())} to {_pct(fractions.max())} of tasks to the "
+        f"trusted model T ({frontier.config.n_deployments} simulated deployments). "
+        f"{' '.join(title.split())}."
+    )
+    rows = [
+        (ac.PROTOCOL_LABELS[p], frontier.config.defer_fraction if p == "defer_to_trusted" else 0.0,
+         u, s)
+        for p, (u, s) in frontier.points.items()
+    ] + [
+        ("defer to trusted (the line)", float(f), float(u), float(s))
+        for f, u, s in zip(fractions, frontier.usefulness, frontier.safety, strict=True)
+    ]  # fmt: skip
+    data = DataTable(("protocol", "tasks deferred to T", "usefulness", "worst-case safety"),
+                     tuple(rows))  # fmt: skip
+    return describe(fig, alt=alt, data=data)
+
+
+def _listed(items) -> str:
+    """``"a, b and c"``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 # --- safety against the attack rate -------------------------------------------------------------
@@ -195,8 +228,23 @@ def attack_rate_figure(result: ac.Result) -> Figure:
         raise TypeError(f"result must be an ai_control.Result, got {type(result).__name__}")
     fig = Figure(figsize=(6.8, 4.6), layout="constrained")
     ax = draw_attack_rates(fig.subplots(), result)
-    ax.set_title(attack_rate_title(result), fontsize=9.5)
-    return readable(fig)
+    title = attack_rate_title(result)
+    ax.set_title(title, fontsize=9.5)
+    dtt = result["defer_to_trusted"]
+    rates = result["upfront_auditing"].attack_rates
+    alt = (
+        f"Line chart of safety against the untrusted model's attack rate ({_pct(rates.min())} to "
+        f"{_pct(rates.max())} of tasks, log scale) for "
+        f"{_listed(ac.PROTOCOL_LABELS[p] for p in ac.PROTOCOLS)}, each protocol's worst case "
+        f"marked. {' '.join(title.split())}; against defer to trusted its best rate is "
+        f"{_pct(dtt.best_attack_rate)}: safety {_pct(dtt.worst_case_safety)}."
+    )
+    kept = spread(len(rates))
+    data = DataTable(
+        ("attack rate", *(f"safety, {ac.PROTOCOL_LABELS[p]}" for p in ac.PROTOCOLS)),
+        tuple((float(rates[i]), *(float(result[p].safety[i]) for p in ac.PROTOCOLS)) for i in kept),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 # --- the explorer -------------------------------------------------------------------------------
@@ -228,6 +276,7 @@ class ControlExplorer(SyncsControls, ShowsWidget):
     Attributes:
         widget: The ipywidgets container to display.
         figure: The two-panel figure.
+        picture: The view as shown: its PNG bytes and their text alternative.
         result: The current run.
         error: Why the last change was refused, or None.
         redraws: How many times the view has been redrawn.
@@ -408,8 +457,8 @@ class ControlExplorer(SyncsControls, ShowsWidget):
         art["chosen"].set_xdata([self.attack_rate or 1.0] * 2)
         art["chosen"].set_visible(self.attack_rate is not None)
         art["title"].set_text(self._title())
-        if hasattr(self, "_image"):
-            self._image.value = self.png()
+        if hasattr(self, "picture"):
+            self.picture.show(self.png(), self._alt())
             text = f"{self._settings_text()}\n{self._numbers_text()}"
             self._numbers.value = html.escape(text).replace("\n", "<br>")
             self._message.value = ""
@@ -428,6 +477,22 @@ class ControlExplorer(SyncsControls, ShowsWidget):
         return (
             f"Safety {against}: upfront auditing {_pct(up)}, trusted monitoring {_pct(tm)}, "
             f"deferring {_pct(self.defer_fraction)} to T {_pct(dtt)}"
+        )
+
+    def _alt(self) -> str:
+        """What the view shows, with its numbers (the picture's text alternative)."""
+        usefulness = ", ".join(
+            f"{ac.PROTOCOL_LABELS[p]} {_pct(u)}" for p, (u, _) in self._points().items()
+        )
+        best = ", ".join(
+            f"{ac.PROTOCOL_LABELS[p]} {_pct(self.result[p].best_attack_rate)}" for p in ac.PROTOCOLS
+        )
+        return (
+            f"Two charts for audit budget {_pct(self.audit_budget)}, monitor quality "
+            f"{self.monitor_quality:g} and {_pct(self.defer_fraction)} of tasks deferred to T: "
+            f"left, safety against usefulness per protocol; right, safety against U's attack "
+            f"rate. {self._title()}; usefulness: {usefulness}. The red team's best attack rates: "
+            f"{best}."
         )
 
     def _settings_text(self) -> str:
@@ -473,13 +538,15 @@ class ControlExplorer(SyncsControls, ShowsWidget):
                 tooltip="the share of most suspicious tasks handed to the trusted model", **look,
             ),
         }  # fmt: skip
-        self._image = w.Image(format="png")
+        self.picture = Picture()
         self._numbers = w.HTML("")
         self._message = w.HTML("")
         self._sync_widgets()
         for control in self._controls.values():
             control.observe(self._on_widget, names="value")
-        self.widget = w.VBox([*self._controls.values(), self._message, self._image, self._numbers])
+        self.widget = w.VBox(
+            [*self._controls.values(), self._message, self.picture.widget, self._numbers]
+        )
 
     def _sync_widgets(self) -> None:
         if not hasattr(self, "_controls"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from matplotlib.axes import Axes
 
 
@@ -24,3 +26,22 @@ def frame_grid(ax: Axes, height: int, width: int, title: str | None = None) -> A
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def cell_words(cell: Sequence[int], height: int, width: int | None = None) -> str:
+    """Where a cell is, for a reader who cannot see the picture.
+
+    Args:
+        cell: ``(row, column)``.
+        height: Rows of the grid.
+        width: Columns (default: ``height``).
+
+    Returns:
+        For example ``"row 1, column 11 (top right)"``.
+    """
+    width = height if width is None else width
+    r, c = int(cell[0]), int(cell[1])
+    row = ("top", "middle", "bottom")[min(2, 3 * r // height)]
+    col = ("left", "centre", "right")[min(2, 3 * c // width)]
+    where = "centre" if (row, col) == ("middle", "centre") else f"{row} {col}"
+    return f"row {r}, column {c} ({where})"

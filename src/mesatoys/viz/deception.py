@@ -36,10 +36,18 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from mesatoys.checks import check_count, check_seed
-from mesatoys.display import BlitRenderer, ShowsWidget, SyncsControls, readable, render_png
+from mesatoys.display import (
+    BlitRenderer,
+    DataTable,
+    ShowsWidget,
+    SyncsControls,
+    describe,
+    render_png,
+)
 from mesatoys.experiments import deception as dc
 from mesatoys.experiments import honeypots as hp
 from mesatoys.viz.palette import OKABE_ITO
+from mesatoys.viz.picture import Picture, spread
 
 #: Colour of each kind of agent, and of misbehaviour, in every figure of this toy.
 COLORS = {
@@ -221,7 +229,43 @@ def training_figure(result: dc.Result) -> Figure:
     left.set_title("What oversight sees, and what deployment shows", fontsize=10)
     draw_survivors(right, result)
     fig.suptitle(finding(result), fontsize=10.5)
-    return readable(fig)
+    alt = (
+        f"Two charts of one run of {result.config.n_agents} agents over "
+        f"{result.config.training_rounds} training rounds: left, {_TRAINING_PLOT_WORDS}; right, "
+        f"the stacked shares of aligned, unaware and deceptive agents among the survivors. "
+        f"{_sentence(finding(result))}"
+    )
+    return describe(fig, alt=alt, data=_run_data(result))
+
+
+_TRAINING_PLOT_WORDS = (
+    "per round the share of training episodes that misbehave and the deceptive and aligned "
+    "shares of the survivors, then the share of deployment episodes that misbehave"
+)
+
+
+def _sentence(text: str) -> str:
+    """A finding written on lines for a title, as one sentence."""
+    return " ".join(text.split()).rstrip(".;") + "."
+
+
+def _run_data(result: dc.Result) -> DataTable:
+    """Per round (every 1st, 2nd, 5th, 10th... of them), the shares the run's figure draws."""
+    shares = np.vstack([result.initial_shares, result.survivor_shares])
+    rows = [
+        (
+            "start" if r == 0 else r,
+            "" if r == 0 else float(result.train_misbehaviour[r - 1]),
+            *(float(shares[r, k]) for k in (dc.DECEPTIVE, dc.ALIGNED, dc.TYPES.index("unaware"))),
+        )
+        for r in spread(len(shares), most=29)
+    ]
+    rows.append(("deployment", float(result.deployment_misbehaviour), "", "", ""))
+    return DataTable(
+        ("round", "training misbehaviour", "deceptive share of survivors",
+         "aligned share of survivors", "unaware share of survivors"),
+        tuple(rows),
+    )  # fmt: skip
 
 
 # --- when deception survives selection ---------------------------------------------------------
@@ -293,8 +337,41 @@ def curves_figure(rounds: dc.Curve | list[dc.Curve], recognition: dc.Curve) -> F
         fontsize=10,
     )
     right.legend(fontsize=7.5, frameon=False, loc="upper left")
-    fig.suptitle(curves_finding(rounds, recognition), fontsize=10)
-    return readable(fig)
+    said = curves_finding(rounds, recognition)
+    fig.suptitle(said, fontsize=10)
+    seeds = len(rounds[0].seeds)
+    alt = (
+        f"Two line charts of means over {seeds} seed{'s' if seeds != 1 else ''}: left, the "
+        f"deceptive share of survivors and the expected deployment misbehaviour against training "
+        f"rounds ({rounds[0].values[0]} to {rounds[0].values[-1]}) at recognition "
+        f"{' and '.join(f'{c.config.recognition:g}' for c in rounds)}; right, the same after "
+        f"{recognition.config.training_rounds} rounds against recognition "
+        f"({recognition.values[0]:g} to {recognition.values[-1]:g}). {_sentence(said)}"
+    )
+    return describe(fig, alt=alt, data=_curves_data(rounds, recognition))
+
+
+def _curves_data(rounds: list[dc.Curve], recognition: dc.Curve) -> DataTable:
+    measures = ("deceptive_share", "deployment_misbehaviour", "training_misbehaviour")
+    most = max(2, (30 - len(recognition.values)) // len(rounds))
+    rows = []
+    for curve, shown in [(c, spread(len(c.values), most)) for c in rounds] + [
+        (recognition, list(range(len(recognition.values))))
+    ]:
+        means = curve.summary()
+        setting = (
+            f"training rounds, recognition {curve.config.recognition:g}"
+            if curve.setting == "training_rounds"
+            else f"recognition, {curve.config.training_rounds} rounds"
+        )
+        rows += [
+            (setting, float(curve.values[i]), *(float(means[m]["mean"][i]) for m in measures))
+            for i in shown
+        ]
+    return DataTable(
+        ("curve", "value", *(f"{_CURVE_LINES[m][0]}, mean over seeds" for m in measures)),
+        tuple(rows),
+    )
 
 
 def _check_curves(rounds: list[dc.Curve], recognition: dc.Curve) -> None:
@@ -367,8 +444,24 @@ def honeypot_figure(curves: hp.PowerCurves) -> Figure:
     ax.set_xlabel("honeypots per agent (log scale)")
     ax.set_ylabel("share of agents flagged\n(solid: deceptive; dashed: aligned)")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.suptitle(_honeypot_finding(curves), fontsize=10)
-    return readable(fig)
+    said = _honeypot_finding(curves)
+    fig.suptitle(said, fontsize=10)
+    alt = (
+        f"Line chart of the share of deceptive agents flagged against the number of honeypots "
+        f"per agent ({ns[0]} to {ns[-1]}, log scale), one line per distinguishability "
+        f"({', '.join(f'{d:g}' for d in curves.distinguishability)}), and a dashed line for "
+        f"the aligned agents flagged for honest slips. {_sentence(said)}"
+    )
+    data = DataTable(
+        ("honeypots per agent",
+         *(f"deceptive flagged, distinguishability {d:g}" for d in curves.distinguishability),
+         "aligned flagged (false alarms)"),
+        tuple(
+            (int(n), *(float(x) for x in curves.detection_rate[:, k]), float(false_alarm[k]))
+            for k, n in enumerate(ns)
+        ),
+    )  # fmt: skip
+    return describe(fig, alt=alt, data=data)
 
 
 def _honeypot_finding(curves: hp.PowerCurves) -> str:
@@ -411,6 +504,8 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
     Attributes:
         widget: The ipywidgets container to display.
         figure: The figure (:meth:`png` renders it for the widget).
+        picture: The figure as the widget shows it (its PNG bytes and their text
+            alternative), or None until the widget is built.
         result: The run shown.
         message: Why the last settings asked for could not run, or None.
         redraws: How many times the figure has been redrawn.
@@ -429,6 +524,7 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
             )
         self.message: str | None = None
         self.redraws = 0
+        self.picture: Picture | None = None
         self.figure = Figure(figsize=(8.4, 4.6), dpi=80)
         self._ax = self.figure.add_axes((0.075, 0.22, 0.91, 0.66))
         self._plot = TrainingPlot(self._ax)
@@ -466,10 +562,16 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
         self.result = dc.run(self.config, self.seed)
         self._plot.update(self.result)
         self._ax.set_title(finding(self.result), fontsize=9)
-        if hasattr(self, "_image"):
-            self._image.value = self.png()
+        if self.picture is not None:
+            self.picture.show(self.png(), self._alt())
             self._message.value = ""
         self.redraws += 1
+
+    def _alt(self) -> str:
+        """What the figure shows, with its numbers (the picture's text alternative)."""
+        shown = ", ".join(f"{_LABELS[k]} {v:g}" for k, v in self.settings.items())
+        said = _sentence(finding(self.result))
+        return f"Chart of one run at {shown}: {_TRAINING_PLOT_WORDS}. {said}"
 
     def png(self) -> bytes:
         """The figure as PNG bytes, fast: only what a new run changes is drawn again.
@@ -494,7 +596,8 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
                                        description=_LABELS["oversight"], **common),
         }  # fmt: skip
         self._message = w.HTML("")
-        self._image = w.Image(value=self.png(), format="png")
+        self.picture = Picture()
+        self.picture.show(self.png(), self._alt())
         self._sync_widgets()
         for control in self._controls.values():
             control.observe(self._on_widget, names="value")
@@ -502,7 +605,7 @@ class DeceptionExplorer(SyncsControls, ShowsWidget):
             "<small>Tab to a slider, then use the arrow keys. Each change reruns the whole "
             "population: draw, train, deploy.</small>"
         )
-        return w.VBox([help_text, *self._controls.values(), self._message, self._image])
+        return w.VBox([help_text, *self._controls.values(), self._message, self.picture.widget])
 
     def _sync_widgets(self) -> None:
         if not hasattr(self, "_controls"):

@@ -31,7 +31,7 @@ from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 
 from mesatoys import evidence as ev
-from mesatoys.display import readable
+from mesatoys.display import DataTable, describe
 from mesatoys.viz.palette import OKABE_ITO
 
 SEEN_COLOR = OKABE_ITO["vermillion"]
@@ -70,9 +70,27 @@ def observed_figure(findings: Iterable[ev.Finding] | None = None) -> Figure:
     ax.tick_params(which="minor", length=0)
     ax.set_xlabel("evaluation (filled: scheming seen in at least one rollout)")
     ax.set_ylabel("model")
-    ax.set_title(observed_title(table), fontsize=10)
+    title = observed_title(table)
+    ax.set_title(title, fontsize=10)
     _caption(fig, table.citations())
-    return readable(fig)
+    counts = (table.values > 0).sum(axis=1)
+    per_model = ", ".join(
+        f"{m} {int(n)}" for n, m in sorted(zip(counts, table.rows, strict=True), reverse=True)
+    )
+    alt = (
+        f"{_NOT_A_TOY} Grid of {len(table.rows)} models by {len(table.columns)} evaluations, "
+        f"filled where scheming was seen in at least one rollout "
+        f"({_sources(table.citations())}). {title}; evaluations with scheming seen, per model: "
+        f"{per_model}."
+    )
+    data = DataTable(
+        ("model", *table.columns),
+        tuple(
+            (model, *("yes" if v > 0 else "no" for v in row))
+            for model, row in zip(table.rows, table.values, strict=True)
+        ),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 def observed_title(table: ev.Matrix) -> str:
@@ -120,9 +138,24 @@ def rates_figure(
     rollouts = sorted({f.n for f in table.findings if f.n})
     label = f"% of rollouts ({'/'.join(map(str, rollouts))} per model and evaluation)"
     fig.colorbar(image, ax=ax, shrink=0.8).set_label(label, fontsize=8)
-    ax.set_title(_wrap(rates_title(table, condition), 80), fontsize=10)
+    title = rates_title(table, condition)
+    ax.set_title(_wrap(title, 80), fontsize=10)
     _caption(fig, table.citations())
-    return readable(fig)
+    seen = int((np.nan_to_num(values) > 0).sum())
+    alt = (
+        f"{_NOT_A_TOY} Heat map of how often each of {len(table.rows)} models took each of "
+        f"{len(table.columns)} covert-subversion actions {_CONDITION_WORDS[condition]}, in % of "
+        f"rollouts ({_sources(table.citations())}). {title}; {seen} of {values.size} "
+        f"model-action pairs are above zero."
+    )
+    data = DataTable(
+        ("evaluation: scheming action", *table.rows),
+        tuple(
+            (label, *(_percent(v) for v in row))
+            for label, row in zip(_behaviour_labels(table), values, strict=True)
+        ),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 def rates_title(table: ev.Matrix, condition: str) -> str:
@@ -164,9 +197,24 @@ def anti_scheming_figure(
     ax.set_ylabel("covert action rate (% of samples)")
     ax.set_ylim(0, 1.18 * max(100 * p[0].value for p in pairs.values()))
     ax.legend(fontsize=8, frameon=False)
-    ax.set_title(anti_scheming_title(pairs), fontsize=10)
-    _caption(fig, [r.citation for pair in pairs.values() for r in pair])
-    return readable(fig)
+    title = anti_scheming_title(pairs)
+    ax.set_title(title, fontsize=10)
+    citations = [r.citation for pair in pairs.values() for r in pair]
+    _caption(fig, citations)
+    changes = ", ".join(
+        f"{model} from {100 * pair[0].value:g}% to {100 * pair[1].value:g}%"
+        for model, pair in pairs.items()
+    )
+    alt = (
+        f"{_NOT_A_TOY} Bar chart of covert action rates before and after anti-scheming "
+        f"training, pooled over 26 test evaluations ({_sources(citations)}). {title}: "
+        f"{changes} of samples."
+    )
+    data = DataTable(
+        ("model", *(f"covert action rate {stage} (%)" for stage in ev.STAGES[:2])),
+        tuple((model, 100 * pair[0].value, 100 * pair[1].value) for model, pair in pairs.items()),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 def anti_scheming_title(pairs: dict[str, tuple[ev.TrainingResult, ...]]) -> str:
@@ -195,6 +243,10 @@ def _percent(value: float) -> str:
     if value == 0:
         return "0"
     return f"{100 * value:.0f}%" if value >= 0.01 else f"{100 * value:.1f}%"
+
+
+def _sources(citations: Iterable[ev.Citation]) -> str:
+    return "source: " + "; ".join(caption_sources(citations))
 
 
 def _wrap(text: str, width: int) -> str:

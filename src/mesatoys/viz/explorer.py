@@ -9,8 +9,9 @@ levels beside the matched control (the intended goal with the same planner and
 sight). Each (alpha, seed, bias) choice is trained once, on first visit, and
 cached; every later redraw only replays one level and redraws one figure.
 
-The pictures are plain :class:`matplotlib.figure.Figure` objects rendered to PNG
-into ``ipywidgets.Image`` widgets: each shows exactly once per redraw, in any front
+The pictures are plain :class:`matplotlib.figure.Figure` objects rendered to PNG and
+shown as images whose text alternative says what they show (a
+:class:`~mesatoys.viz.picture.Picture`): each shows exactly once per redraw, in any front
 end that shows widgets, and the explorer also works without a kernel (for tests).
 The bar chart of the mesa-objective is drawn once per trained run and reused; a
 redraw renders only the maze.
@@ -36,19 +37,21 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from mesatoys.checks import check_seed
-from mesatoys.display import ROW_WRAP, ShowsWidget, SyncsControls, slider_look
+from mesatoys.display import ROW_WRAP, ShowsWidget, SyncsControls, alt_text, slider_look
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.maze_plots import (
     FEATURE_LABELS,
     SPLIT_NAMES,
     draw_maze,
     level_ascii,
+    level_words,
     objective_bar_chart,
     outcome_text,
     pct,
     render_png,
 )
 from mesatoys.viz.palette import color
+from mesatoys.viz.picture import Picture
 
 _UNSET: Any = object()
 #: The simplicity-bias choices: the feature the prior charges (None: no bias).
@@ -75,6 +78,8 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         widget: The ipywidgets container to display.
         figure: The matplotlib figure of the maze and the agent's path.
         objective_figure: The matplotlib figure of the mesa-objective's weights.
+        maze_picture: The maze as shown: its PNG bytes and their text alternative.
+        objective_picture: The mesa-objective's bars as shown, likewise.
         redraws: How many times the view has been redrawn.
 
     Raises:
@@ -268,10 +273,8 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
             ),
         }  # fmt: skip
         self._status = w.HTML("")
-        self._maze_image = w.Image(
-            format="png", layout=w.Layout(max_width="100%", min_width="320px")
-        )
-        self._objective_image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.maze_picture = Picture(max_width="100%", min_width="320px")
+        self.objective_picture = Picture(max_width="100%")
         self._rates, self._legend = w.HTML(""), w.HTML("")
         self._sync_widgets()
         for control in self._controls.values():
@@ -285,8 +288,8 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
                 self._status,
                 w.HBox(
                     [
-                        self._maze_image,
-                        w.VBox([self._objective_image, self._rates, self._legend]),
+                        self.maze_picture.widget,
+                        w.VBox([self.objective_picture.widget, self._rates, self._legend]),
                     ],
                     layout=w.Layout(**ROW_WRAP),
                 ),
@@ -318,7 +321,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         self._maze_ax = self.figure.add_axes((0.02, 0.01, 0.96, 0.88))
         self.objective_figure = Figure(figsize=(5.0, 2.9))
         self._bars_ax = self.objective_figure.add_axes((0.34, 0.17, 0.62, 0.65))
-        self._objective_png: dict[tuple[float, int, str | None], bytes] = {}
+        self._objective_png: dict[tuple[float, int, str | None], tuple[bytes, str]] = {}
 
     def _redraw(self) -> None:
         result = self.result
@@ -337,21 +340,32 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
             legend=False,  # a legend costs ~50 ms a redraw; an HTML legend sits beside it
         )
         self._view = {"level": level, "episodes": episodes, "outcome": outcome, "result": result}
-        self._maze_image.value = render_png(self.figure, dpi=80)
-        self._objective_image.value = self._objective_picture(result)
+        words = level_words(level.walls[0], level.start[0], level.cheese[0], episodes.paths[0],
+                            outcome)  # fmt: skip
+        self.maze_picture.show(
+            render_png(self.figure, dpi=80),
+            f"{SPLIT_NAMES[self.split]} {self.level} ({level.size} x {level.size} maze) with the "
+            f"path of the agent trained at {self._choice_words()}: {words}.",
+        )
+        self.objective_picture.show(*self._objective_view(result))
         self._rates.value = html.escape(self._rates_text()).replace("\n", "<br>")
         self._legend.value = legend_html(result.config.cheese_radius is not None)
         self.redraws += 1
 
-    def _objective_picture(self, result: gm.Result) -> bytes:
-        """PNG of the mesa-objective bars; drawn once per (alpha, seed, bias)."""
+    def _choice_words(self) -> str:
+        return f"α = {self.alpha:g}, seed {self.seed}, simplicity bias {BIAS_OPTIONS[self.bias]}"
+
+    def _objective_view(self, result: gm.Result) -> tuple[bytes, str]:
+        """PNG of the mesa-objective bars and its text; drawn once per (alpha, seed, bias)."""
         key = (self.alpha, self.seed, self.bias)
         if key not in self._objective_png:
             top = max(result.mesa_objective, key=result.mesa_objective.get)
             title = f"Learned mesa-objective\n(largest weight: {FEATURE_LABELS[top]})"
             # One fixed scale for every run, so that bars can be compared between views.
-            objective_bar_chart(self._bars_ax, result.mesa_objective, title=title, span=2.0)
-            self._objective_png[key] = render_png(self.objective_figure, dpi=80)
+            fig = objective_bar_chart(self._bars_ax, result.mesa_objective, title=title, span=2.0)
+            bars = alt_text(fig)
+            alt = f"For the agent trained at {self._choice_words()}: {bars[0].lower()}{bars[1:]}"
+            self._objective_png[key] = (render_png(self.objective_figure, dpi=80), alt)
         return self._objective_png[key]
 
     def _rates_text(self) -> str:

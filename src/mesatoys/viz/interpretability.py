@@ -29,11 +29,11 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from mesatoys.display import readable
+from mesatoys.display import DataTable, describe
 from mesatoys.envs.features import FEATURE_NAMES, feature_cells
 from mesatoys.experiments import interpretability as interp
 from mesatoys.experiments import probing
-from mesatoys.viz.maze_plots import FEATURE_LABELS, trim_path
+from mesatoys.viz.maze_plots import FEATURE_LABELS, level_words, trim_path, weights_words
 from mesatoys.viz.palette import FEATURE_COLORS, OKABE_ITO, color
 
 PREDICTOR_LABELS = {
@@ -115,8 +115,36 @@ def objective_figure(results: interp.Result | Sequence[interp.Result]) -> Figure
     left, right = fig.subplots(1, 2, width_ratios=(1.0, 1.1))
     _weights_panel(left, runs)
     _accuracy_panel(right, runs)
-    fig.suptitle(_objective_title(runs), fontsize=11)
-    return readable(fig)
+    title = _objective_title(runs)
+    fig.suptitle(title, fontsize=11)
+    weights = np.mean([r.weights for r in runs], axis=0)
+    alt = (
+        f"Two bar charts, {_seeds(runs, 'means over ')}: left, the learned mesa-objective's "
+        f"weights ({weights_words(dict(zip(FEATURE_NAMES, weights, strict=True)))}); right, "
+        f"the share of {len(runs[0].actual)} test levels on which each of three predictions "
+        f"of whether the agent gets the cheese is right. {' '.join(title.split())}."
+    )
+    rows = [
+        (f"weight: {FEATURE_LABELS[n]}", float(weights[k]), *(float(r.weights[k]) for r in runs))
+        for k, n in enumerate(FEATURE_NAMES)
+    ] + [
+        (f"test levels predicted right: {' '.join(PREDICTOR_LABELS[p].split())}",
+         float(np.mean([r.accuracy[p] for r in runs])), *(float(r.accuracy[p]) for r in runs))
+        for p in interp.PREDICTORS
+    ]  # fmt: skip
+    data = DataTable(("bar", "mean", *(f"seed {r.seed}" for r in runs)), tuple(rows))
+    return describe(fig, alt=alt, data=data)
+
+
+def _lines_as_sentence(title: str) -> str:
+    """A title written on several lines, as one sentence."""
+    head, *rest = title.splitlines()
+    return "; ".join([head, *(f"{line[0].lower()}{line[1:]}" for line in rest)]) + "."
+
+
+def _seeds(runs: Sequence, means: str = "") -> str:
+    """``"means over 2 seeds"`` (with ``means``) or ``"seed 0"``."""
+    return f"{means}{len(runs)} seeds" if len(runs) > 1 else f"seed {runs[0].seed}"
 
 
 def _weights_panel(ax: Axes, runs: Sequence[interp.Result]) -> None:
@@ -220,8 +248,17 @@ def value_map_figure(result: interp.Result, index: int = 0) -> Figure:
     ax.set_xticks([])
     ax.set_yticks([])
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=8, frameon=False)
-    ax.set_title(_value_title(result, index, values), fontsize=10)
-    return readable(fig)
+    title = _value_title(result, index, values)
+    ax.set_title(title, fontsize=10)
+    got = _outcome(bool(result.actual[index])).replace("gets", "got").replace("misses", "missed")
+    words = level_words(walls, start, levels.cheese[index], path, got)
+    alt = (
+        f"Value map of test level {index} ({walls.shape[0]} x {walls.shape[1]} maze): each open "
+        f"cell shaded by the value the learned objective gives it, from {values[~walls].min():.2f} "
+        f"to {values[~walls].max():.2f}; weights {weights_words(result.mesa_objective)}. "
+        f"{words[0].upper()}{words[1:]}. {_lines_as_sentence(title)}"
+    )
+    return describe(fig, alt=alt)
 
 
 def _mark_features(ax: Axes, result: interp.Result, index: int) -> None:
@@ -286,8 +323,23 @@ def probe_figure(results: probing.Result | Sequence[probing.Result]) -> Figure:
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("held-out accuracy of a linear probe\nreading 'heads for A or B'")
     ax.legend(loc="upper right", fontsize=8, frameon=False)
-    ax.set_title(_probe_title(runs), fontsize=10)
-    return readable(fig)
+    title = _probe_title(runs)
+    ax.set_title(title, fontsize=10)
+    inputs = "; ".join(" ".join(PROBE_LABELS[n].split()) for n in names)
+    alt = (
+        f"Bar chart of the held-out accuracy of a linear probe reading 'heads for A or B' from "
+        f"{len(names)} inputs ({inputs}), {_seeds(runs, 'means over ')}; chance is {chance:.0%}. "
+        f"{' '.join(title.split())}."
+    )
+    data = DataTable(
+        ("input", "mean accuracy", *(f"seed {r.seed}" for r in runs)),
+        tuple(
+            (" ".join(PROBE_LABELS[n].split()), float(values[:, k].mean()),
+             *(float(v) for v in values[:, k]))
+            for k, n in enumerate(names)
+        ),
+    )  # fmt: skip
+    return describe(fig, alt=alt, data=data)
 
 
 def _probe_title(runs: Sequence[probing.Result]) -> str:

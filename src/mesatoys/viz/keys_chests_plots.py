@@ -9,8 +9,9 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from mesatoys.agents.collector import OBJECT_FEATURES
-from mesatoys.display import readable
+from mesatoys.display import DataTable, describe
 from mesatoys.experiments import keys_and_chests as kc
+from mesatoys.viz.axes import cell_words
 from mesatoys.viz.maze_plots import trim_path
 from mesatoys.viz.palette import OKABE_ITO, color
 
@@ -53,13 +54,25 @@ def level_figure(result: kc.Result, index: int = 0, split: str = "test") -> Figu
     ax.set_xticks([])
     ax.set_yticks([])
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4, fontsize=8, frameon=False)
-    ax.set_title(
-        f"{split.capitalize()} level: picked up {episode.keys_collected[0]} of "
-        f"{level.n_keys[0]} keys, opened {episode.chests_opened[0]} of {level.n_chests[0]} chests",
-        fontsize=9,
+    did = (
+        f"picked up {episode.keys_collected[0]} of {level.n_keys[0]} keys, opened "
+        f"{episode.chests_opened[0]} of {level.n_chests[0]} chests"
     )
+    ax.set_title(f"{split.capitalize()} level: {did}", fontsize=9)
     fig.tight_layout()
-    return readable(fig)
+    size, moves = level.walls.shape[1], len(route) - 1
+    alt = (
+        f"{split.capitalize()} level {index} ({size} x {size} maze) with the agent's path: start "
+        f"at {cell_words(level.start[0], size)}; keys at {_cells(keys)}; chests at "
+        f"{_cells(chests)}. The agent {did} in {moves} move{'s' if moves != 1 else ''}, "
+        f"stopping at {cell_words(route[-1], size)}."
+    )
+    return describe(fig, alt=alt)
+
+
+def _cells(cells: np.ndarray) -> str:
+    """``"(row 2, column 3), (row 5, column 7)"``, or ``"none"``."""
+    return ", ".join(f"(row {r}, column {c})" for r, c in cells) or "none"
 
 
 def objectives_figure(results: Mapping[str, kc.Result]) -> Figure:
@@ -78,10 +91,37 @@ def objectives_figure(results: Mapping[str, kc.Result]) -> Figure:
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(x, [FEATURE_LABELS[f] for f in OBJECT_FEATURES], fontsize=8)
     ax.set_ylabel("learned weight")
-    ax.set_title("Keys are valued for their own sake unless the goal can say why", fontsize=10)
+    title = "Keys are valued for their own sake unless the goal can say why"
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     fig.tight_layout()
-    return readable(fig)
+    described = "; ".join(
+        f"{label}: " + ", ".join(
+            f"{_feature_words(f)} {r.mesa_objective[f]:+.2f}" for f in OBJECT_FEATURES
+            if f in r.mesa_objective
+        )
+        for label, r in results.items()
+    )  # fmt: skip
+    alt = (
+        f"Grouped bar chart of the learned mesa-objective of {len(results)} "
+        f"run{'s' if len(results) != 1 else ''}, one group of bars per kind of object. "
+        f"{title}: {described}."
+    )
+    data = DataTable(
+        ("feature", *results),
+        tuple(
+            (
+                _feature_words(f),
+                *(r.mesa_objective.get(f, "not in its goal") for r in results.values()),
+            )
+            for f in OBJECT_FEATURES
+        ),
+    )
+    return describe(fig, alt=alt, data=data)
+
+
+def _feature_words(feature: str) -> str:
+    return " ".join(FEATURE_LABELS[feature].split())
 
 
 def outcome_table(results: Mapping[str, kc.Result], control: bool = True) -> str:

@@ -35,15 +35,16 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from mesatoys.agents.rollout import Episodes
-from mesatoys.display import ShowsWidget, SyncsControls, readable
+from mesatoys.display import DataTable, ShowsWidget, SyncsControls, describe
 from mesatoys.envs.features import corner_cells
 from mesatoys.envs.hand_mazes import ALLOWED, HAND_MAZES, maze_art, parse_maze
 from mesatoys.envs.maze import LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.experiments import layout_shift as ls
 from mesatoys.experiments.shape import by_setting
-from mesatoys.viz.maze_plots import draw_maze, level_ascii, pct, render_png
+from mesatoys.viz.maze_plots import draw_maze, level_ascii, level_words, pct, render_png
 from mesatoys.viz.palette import OKABE_ITO, color
+from mesatoys.viz.picture import Picture
 
 TRAINING_MAZE = "their training maze"
 AGENT_LABELS = {"planner": "Planner (searches)", "reactive": "Reactive network (no search)"}
@@ -205,13 +206,27 @@ def _who(match: Match) -> str:
         )
         if _on_corner(episodes, match.level)
     ]
-    corner = {0: "", 1: f" ({went[0]} went to the corner)", 2: " (both went to the corner)"}
-    return "neither reached the cheese" + corner[len(went)]
+    if not went:
+        return "neither reached the cheese"
+    return (
+        f"neither reached the cheese ({'both' if len(went) == 2 else went[0]} went to the corner)"
+    )
 
 
 def match_title(matches: Sequence[Match], sep: str = "; ") -> str:
     """A title that states, maze by maze (joined by ``sep``), which agents reached the cheese."""
     return sep.join(f"{m.name}: {_who(m)}" for m in matches)
+
+
+def match_words(match: Match) -> str:
+    """One maze and what both agents did on it, in words (the text of its pictures)."""
+    level, name = match.level, match.name
+    return (
+        f"{name[:1].upper()}{name[1:]} ({level.size} x {level.size} maze): "
+        f"{level_words(level.walls[0], level.start[0], level.cheese[0])}. "
+        f"{AGENT_LABELS['planner']}: {planner_verdict(match, ', ')}; "
+        f"{AGENT_LABELS['reactive'].lower()}: {reactive_verdict(match, ', ')}."
+    )
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -255,7 +270,13 @@ def matches_figure(matches: Sequence[Match], title: str | None = None) -> Figure
     handles, labels = rows[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=9, frameon=False)
     fig.suptitle(title or match_title(matches, sep="\n"))
-    return readable(fig)
+    n = len(matches)
+    alt = (
+        f"{n} maze{'s' if n != 1 else ''}, each drawn twice: the planner's path on the left, the "
+        f"reactive network's on the right. {' '.join(match_words(m) for m in matches)} "
+        f"{title or match_title(matches)}."
+    )
+    return describe(fig, alt=alt)
 
 
 def side_by_side(result: ls.Result, mazes: Mapping[str, LevelBatch | str]) -> Figure:
@@ -297,8 +318,31 @@ def capability_figure(results: Mapping[str, ls.Result], random_walk: bool = True
     if random_walk:
         handles.append(Line2D([], [], color="black", ls="--", label="random moves, new mazes"))
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
-    fig.suptitle(_capability_title(results, random_walk))
-    return readable(fig)
+    title = _capability_title(results, random_walk)
+    fig.suptitle(title)
+    panels = "; ".join(
+        f"trained on {label}, the planner {pct(r.planner_train)} on its training mazes and "
+        f"{pct(r.planner_new_layouts)} on new ones, the reactive network {pct(r.reactive_train)} "
+        f"and {pct(r.reactive_new_layouts)}"
+        for label, r in results.items()
+    )
+    alt = (
+        "Bar charts, one per training set, of the share of mazes on which the planner and the "
+        "reactive network reach the cheese, on their training mazes and on new mazes"
+        + (", with random moves on the new mazes dashed" if random_walk else "")
+        + f". {' '.join(title.split())}. In detail: {panels}."
+    )
+    columns = ("trained on", "agent", "its training mazes", "new mazes")
+    rows = tuple(
+        (label, AGENT_LABELS[agent], train, new) + ((r.random_new_layouts,) if random_walk else ())
+        for label, r in results.items()
+        for agent, train, new in (
+            ("planner", r.planner_train, r.planner_new_layouts),
+            ("reactive", r.reactive_train, r.reactive_new_layouts),
+        )
+    )
+    data = DataTable(columns + (("random moves, new mazes",) if random_walk else ()), rows)
+    return describe(fig, alt=alt, data=data)
 
 
 def _capability_panel(ax: Axes, result: ls.Result, random_walk: bool) -> None:
@@ -373,12 +417,28 @@ def training_set_figure(results: Sequence[ls.Result]) -> Figure:
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=8, frameon=False, loc="center right")
     planner = by_training_set(results, "planner_new_layouts")
-    ax.set_title(
+    title = (
         f"More training mazes: the reactive network reaches the cheese in {pct(new['mean'][-1])}"
-        f"\nof new mazes after {sizes[-1]} (planner: {pct(planner['mean'][-1])})",
-        fontsize=10,
+        f"\nof new mazes after {sizes[-1]} (planner: {pct(planner['mean'][-1])})"
     )
-    return readable(fig)
+    ax.set_title(title, fontsize=10)
+    curves = {measure: by_training_set(results, measure)["mean"] for measure, *_ in lines}
+    alt = (
+        f"Line chart of the share of mazes on which each agent reaches the cheese against the "
+        f"number of training mazes ({', '.join(str(n) for n in sizes)}), means over seeds: "
+        f"{'; '.join(label for _, label, *_ in lines)}. {' '.join(title.split())}; after "
+        f"{sizes[0]} it was {pct(new['mean'][0])}, and on its own training mazes the network "
+        f"reaches it on {pct(curves['reactive_train'][0])} of them after {sizes[0]} and "
+        f"{pct(curves['reactive_train'][-1])} after {sizes[-1]}."
+    )
+    data = DataTable(
+        ("training mazes", *(label for _, label, *_ in lines)),
+        tuple(
+            (int(n), *(float(curves[measure][k]) for measure, *_ in lines))
+            for k, n in enumerate(sizes)
+        ),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 def by_training_set(results: Sequence[ls.Result], measure: str) -> dict[str, np.ndarray]:
@@ -476,6 +536,7 @@ class MazeEditor(SyncsControls, ShowsWidget):
     Attributes:
         widget: The ipywidgets container to display.
         figure: The matplotlib figure of the two paths.
+        picture: The figure as shown: its PNG bytes and their text alternative.
         match: The last maze played (None if the current art is not playable).
         error: Why the current art cannot be played, or None.
         redraws: How many times a maze was played and drawn.
@@ -551,7 +612,7 @@ class MazeEditor(SyncsControls, ShowsWidget):
         self._art.add_class("mesatoys-maze-art")
         self._play_button = w.Button(description="Play this maze", button_style="primary")
         self._status = w.HTML("")
-        self._image = w.Image(format="png", layout=w.Layout(max_width="640px"))
+        self.picture = Picture(max_width="640px")
         self._picker.observe(self._on_pick, names="value")
         self._play_button.on_click(lambda _b: self.play())
         rules = EDITOR_RULES.format(size=self.result.planner_config.size)
@@ -562,7 +623,7 @@ class MazeEditor(SyncsControls, ShowsWidget):
             [
                 w.HTML(_STYLE),
                 w.HBox([self._picker, self._play_button]),
-                w.HBox([w.VBox([self._art, help_html]), self._image]),
+                w.HBox([w.VBox([self._art, help_html]), self.picture.widget]),
                 self._status,
                 w.HTML(_legend_html()),
             ]
@@ -585,8 +646,12 @@ class MazeEditor(SyncsControls, ShowsWidget):
         match = self.match
         draw_match(self._axes, match, with_name=False)
         self.figure.suptitle(textwrap.fill(match_title([match]), 84), fontsize=11)
-        self._image.value = render_png(self.figure, dpi=72)
-        self._image.layout.display = ""
+        self.picture.show(
+            render_png(self.figure, dpi=72),
+            f"The maze drawn twice, the planner's path on the left and the reactive network's on "
+            f"the right. {match_words(match)}",
+        )
+        self.picture.widget.layout.display = ""
         self._status.value = _status_html(
             f"{AGENT_LABELS['planner']}: {planner_verdict(match)}. "
             f"{AGENT_LABELS['reactive']}: {reactive_verdict(match)}.",
@@ -596,7 +661,7 @@ class MazeEditor(SyncsControls, ShowsWidget):
 
     def _show_error(self, message: str) -> None:
         self.error, self.match = message, None
-        self._image.layout.display = "none"
+        self.picture.widget.layout.display = "none"
         self._status.value = _status_html(f"Cannot play this maze: {message}.", ok=False)
 
     def text_summary(self) -> str:
@@ -653,6 +718,7 @@ __all__ = [
     "draw_match",
     "match_text",
     "match_title",
+    "match_words",
     "matches_figure",
     "move_table",
     "parse_for_agents",

@@ -28,12 +28,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.agents.rollout import Episodes
-from mesatoys.display import readable, render_png
+from mesatoys.display import DataTable, describe, render_png
 from mesatoys.envs.features import FEATURE_NAMES, cheese_in_view
-from mesatoys.envs.maze import LevelBatch
+from mesatoys.envs.maze import UNREACHABLE, LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.experiments.shape import by_setting
-from mesatoys.viz.axes import frame_grid
+from mesatoys.viz.axes import cell_words, frame_grid
 from mesatoys.viz.palette import FEATURE_COLORS, color
 
 FEATURE_LABELS = {
@@ -91,6 +91,60 @@ def outcome_text(episodes: Episodes, levels: LevelBatch, index: int = 0) -> str:
 
 def _feature_label(name: str) -> str:
     return FEATURE_LABELS.get(name, name)
+
+
+def level_words(
+    walls: np.ndarray,
+    start: Sequence[int],
+    cheese: Sequence[int],
+    path: np.ndarray | None = None,
+    outcome: str | None = None,
+) -> str:
+    """One maze and what the agent did on it, in words (the text of a maze picture).
+
+    Args:
+        walls: ``(size, size)`` walls.
+        start: The start cell.
+        cheese: The cheese's cell.
+        path: The cells the agent visited, or None.
+        outcome: What it did (e.g. from :func:`outcome_text`); None leaves it out.
+
+    Returns:
+        For example ``"start at row 11, column 1 (bottom left), cheese at row 5, column 3
+        (middle left), top-right corner at row 1, column 11 (top right); the cheese is 12
+        moves away along the open cells; the agent went to the corner, missed the cheese,
+        stopping at row 1, column 11 (top right) after 16 moves"``.
+    """
+    walls = np.asarray(walls, dtype=bool)
+    start, cheese = np.asarray(start), np.asarray(cheese)
+    size = walls.shape[0]
+    corner = np.array([1, size - 2])
+    away = int(distance_maps(walls[None], cheese[None])[0][tuple(start)])
+    route = f"{away} moves away" if away != UNREACHABLE else "with no route to it"
+    where = cell_words(cheese, size)
+    text = (
+        f"start at {cell_words(start, size)}, "
+        + (
+            f"cheese on the top-right corner at {where}"
+            if (cheese == corner).all()
+            else f"cheese at {where}, top-right corner at {cell_words(corner, size)}"
+        )
+        + f"; the cheese is {route} along the open cells"
+    )
+    if path is not None:
+        walked = trim_path(path)
+        moves = len(walked) - 1
+        did = f"the agent {outcome}" if outcome else "the agent"
+        text += (
+            f"; {did}, stopping at {cell_words(walked[-1], size)} after "
+            f"{moves} move{'s' if moves != 1 else ''}"
+        )
+    return text
+
+
+def weights_words(mesa_objective: Mapping[str, float]) -> str:
+    """``"cheese +0.12, top-right corner +1.05, ..."``: the weights as a figure labels them."""
+    return ", ".join(f"{_feature_label(n)} {float(v):+.2f}" for n, v in mesa_objective.items())
 
 
 # --- one maze ----------------------------------------------------------------------------------
@@ -237,8 +291,13 @@ def train_vs_test_figure(result: gm.Result, train_index: int = 0, test_index: in
     """
     fig = Figure(figsize=(9.0, 5.0), layout="constrained")
     axes = fig.subplots(1, 2)
+    said = []
     for ax, split, index in zip(axes, ("train", "test"), (train_index, test_index), strict=True):
         level, episodes = _played(result, split, index)
+        outcome = outcome_text(episodes, level)
+        words = level_words(level.walls[0], level.start[0], level.cheese[0], episodes.paths[0],
+                            outcome)  # fmt: skip
+        said.append(f"{SPLIT_NAMES[split]} {index} ({level.size} x {level.size}): {words}.")
         draw_maze(
             ax,
             level.walls[0],
@@ -246,13 +305,15 @@ def train_vs_test_figure(result: gm.Result, train_index: int = 0, test_index: in
             level.cheese[0],
             episodes.paths[0],
             cheese_radius=result.config.cheese_radius,
-            title=f"{SPLIT_NAMES[split]} {index}:\n{outcome_text(episodes, level)}",
+            title=f"{SPLIT_NAMES[split]} {index}:\n{outcome}",
             legend=False,
         )
     handles, labels = axes[1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
-    fig.suptitle(f"The same learned agent on both kinds of level ({_run_label(result)})")
-    return readable(fig)
+    title = f"The same learned agent on both kinds of level ({_run_label(result)})"
+    fig.suptitle(title)
+    alt = f"Two mazes with the path of {title[0].lower()}{title[1:]}. " + " ".join(said)
+    return describe(fig, alt=alt)
 
 
 def _run_label(result: gm.Result, with_seed: bool = True) -> str:
@@ -320,7 +381,14 @@ def objective_bar_chart(
     ax.set_title(
         title or f"Mesa-objective: largest weight on the {_feature_label(top)}", fontsize=10
     )
-    return readable(ax.figure)
+    alt = (
+        f"Bar chart of a mesa-objective's learned weights (what reaching each cell is worth): "
+        f"{weights_words(weights)}; the largest weight is on the {_feature_label(top)}."
+    )
+    data = DataTable(
+        ("feature", "learned weight"), tuple((_feature_label(n), weights[n]) for n in names)
+    )
+    return describe(ax.figure, alt=alt, data=data)
 
 
 def _checked_objective(mesa_objective: Mapping[str, float]) -> dict[str, float]:
@@ -381,7 +449,32 @@ def objective_comparison_figure(
     ]
     ax.legend(handles=handles, fontsize=9, frameon=False)
     ax.set_title(title)
-    return readable(fig)
+    return describe(fig, alt=_comparison_alt(checked, title), data=_comparison_data(checked))
+
+
+def _comparison_alt(checked: dict[str, dict[str, float]], title: str) -> str:
+    def listed(feature: str) -> str:
+        return ", ".join(f"{label} {w[feature]:+.2f}" for label, w in checked.items())
+
+    tops: dict[str, list[str]] = {}
+    for label, weights in checked.items():
+        tops.setdefault(max(weights, key=weights.get), []).append(label)
+    largest = "; ".join(
+        f"on the {_feature_label(feature)} for {', '.join(labels)}"
+        for feature, labels in tops.items()
+    )
+    return (
+        f"Grouped bar chart, {title[0].lower()}{title[1:]}: one group of bars per feature, one bar "
+        f"per objective ({', '.join(checked)}). Cheese weights: {listed('cheese')}; top-right "
+        f"corner weights: {listed('top_right')}. The largest weight is {largest}."
+    )
+
+
+def _comparison_data(checked: dict[str, dict[str, float]]) -> DataTable:
+    return DataTable(
+        ("feature", *checked),
+        tuple((_feature_label(n), *(w[n] for w in checked.values())) for n in FEATURE_NAMES),
+    )
 
 
 def objectives_by_seed_figure(results: Sequence[gm.Result]) -> Figure:
@@ -472,11 +565,60 @@ def underspecification_figure(
     axes[0].set_ylabel("top-right corner weight")
     if runs:
         axes[1].legend(fontsize=8, loc="upper right", framealpha=0.9)
-    fig.suptitle(
+    title = (
         "Training cannot tell cheese from corner (the return depends on their sum); "
         "the test outcome depends on which is larger"
     )
-    return readable(fig)
+    fig.suptitle(title)
+    alt = _plane_alt(plane, runs or {}) + f" {title}."
+    return describe(fig, alt=alt, data=_plane_data(plane))
+
+
+def _plane_alt(plane: gm.ObjectivePlane, runs: Mapping[str, gm.Result]) -> str:
+    corner, cheese = np.meshgrid(plane.corner, plane.cheese, indexing="ij")
+    more = pct(float(np.mean(plane.test_true_goal[cheese > corner])))
+    less = pct(float(np.mean(plane.test_true_goal[cheese < corner])))
+    paths = "; ".join(
+        f"the training path of {name} ends at cheese {r.mesa_objective['cheese']:+.2f}, "
+        f"corner {r.mesa_objective['top_right']:+.2f}"
+        for name, r in runs.items()
+    )
+    return (
+        f"Two heat maps over cheese weight (x, {plane.cheese[0]:g} to {plane.cheese[-1]:g}) and "
+        f"top-right corner weight (y, {plane.corner[0]:g} to {plane.corner[-1]:g}), "
+        f"{plane.n_levels} levels per point"
+        + (f"; {paths}." if paths else ".")
+        + f" Left, the mean training return runs from {plane.train_return.min():.2f} to "
+        f"{plane.train_return.max():.2f}; right, the cheese is reached on {more} of test levels "
+        f"on average where the cheese weight is the larger and {less} where the corner weight is."
+    )
+
+
+def _plane_data(plane: gm.ObjectivePlane) -> DataTable:
+    """Every grid point where both weights are among five evenly spread values (25 rows)."""
+
+    def five(values: np.ndarray) -> np.ndarray:
+        return np.unique(np.linspace(0, len(values) - 1, min(len(values), 5)).round().astype(int))
+
+    rows = tuple(
+        (
+            float(plane.cheese[j]),
+            float(plane.corner[i]),
+            float(plane.train_return[i, j]),
+            float(plane.test_true_goal[i, j]),
+        )
+        for i in five(plane.corner)
+        for j in five(plane.cheese)
+    )
+    return DataTable(
+        (
+            "cheese weight",
+            "corner weight",
+            "mean training return",
+            "share of test levels reaching the cheese",
+        ),
+        rows,
+    )
 
 
 def _extent(values: np.ndarray) -> list[float]:
@@ -594,8 +736,35 @@ def sweep_figure(results: Sequence[gm.Result]) -> Figure:
     weights_ax.set_title("What the outer optimizer learned", fontsize=10)
     weights_ax.legend(fontsize=8, ncol=2, frameon=False)
     _alpha_axis(weights_ax, true_goal["alpha"])
-    fig.suptitle(_sweep_title(true_goal, n_seeds))
-    return readable(fig)
+    title = _sweep_title(true_goal, n_seeds)
+    fig.suptitle(title)
+    weights = {name: by_alpha(results, name)["mean"] for name in FEATURE_NAMES}
+    alphas = true_goal["alpha"]
+    alt = (
+        f"Two line charts against α ({', '.join(f'{a:g}' for a in alphas)}): left, the shares "
+        f"of test levels on which the agent reaches the cheese or goes to the corner instead; "
+        f"right, the learned weights. {title}; the corner is reached instead on "
+        f"{pct(proxy['mean'][0])} at α = {alphas[0]:g} and {pct(proxy['mean'][-1])} at "
+        f"α = {alphas[-1]:g}. The mean cheese weight goes from {weights['cheese'][0]:+.2f} to "
+        f"{weights['cheese'][-1]:+.2f}, the corner weight from {weights['top_right'][0]:+.2f} "
+        f"to {weights['top_right'][-1]:+.2f}."
+    )
+    data = DataTable(
+        (
+            "α", "reached the cheese (mean)", "reached the cheese, lowest seed",
+            "reached the cheese, highest seed",
+            "corner instead (mean)", *(f"{_feature_label(n)} weight (mean)" for n in FEATURE_NAMES),
+        ),
+        tuple(
+            (
+                float(a), float(true_goal["mean"][k]), float(true_goal["low"][k]),
+                float(true_goal["high"][k]), float(proxy["mean"][k]),
+                *(float(weights[n][k]) for n in FEATURE_NAMES),
+            )
+            for k, a in enumerate(alphas)
+        ),
+    )  # fmt: skip
+    return describe(fig, alt=alt, data=data)
 
 
 def _sweep_title(true_goal: dict[str, np.ndarray], n_seeds: int) -> str:
@@ -625,6 +794,7 @@ __all__ = [
     "by_alpha",
     "draw_maze",
     "level_ascii",
+    "level_words",
     "objective_bar_chart",
     "objective_comparison_figure",
     "objectives_by_seed_figure",
@@ -637,4 +807,5 @@ __all__ = [
     "train_vs_test_figure",
     "underspecification_figure",
     "trim_path",
+    "weights_words",
 ]

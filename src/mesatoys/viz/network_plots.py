@@ -24,12 +24,21 @@ from matplotlib.figure import Figure
 
 from mesatoys.agents.policy_gradient import Rollout
 from mesatoys.checks import check_seed
-from mesatoys.display import ROW_WRAP, ShowsWidget, SyncsControls, render_png, slider_look
+from mesatoys.display import (
+    ROW_WRAP,
+    DataTable,
+    ShowsWidget,
+    SyncsControls,
+    describe,
+    render_png,
+    slider_look,
+)
 from mesatoys.envs.maze import LevelBatch
 from mesatoys.experiments import network_misgeneralization as nm
 from mesatoys.experiments.shape import by_setting
-from mesatoys.viz.maze_plots import SPLIT_NAMES, draw_maze, level_ascii, pct
+from mesatoys.viz.maze_plots import SPLIT_NAMES, draw_maze, level_ascii, level_words, pct
 from mesatoys.viz.palette import color
+from mesatoys.viz.picture import Picture
 
 _UNSET: Any = object()
 #: The alphas the explorer offers: none, a little and more diversity, and the aligned control.
@@ -95,7 +104,18 @@ def paths_figure(result: nm.Result, train_index: int = 0, test_index: int = 0) -
     labels = ["where the episode ended" if t == "where it stopped" else t for t in labels]
     fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
     fig.suptitle(f"The same trained network on both kinds of level ({run_label(result)})")
-    return fig
+    panels = []
+    for split, index in (("train", train_index), ("test", test_index)):
+        level, played = play_one(result, split, index)
+        words = level_words(level.walls[0], level.start[0], level.cheese[0], played.paths[0],
+                            outcome=f"the network {episode_text(played, level)}")  # fmt: skip
+        panels.append(f"{SPLIT_NAMES[split].lower()} {index}: {words}")
+    alt = (
+        f"Two rooms with one sampled episode of the network trained at {run_label(result)}. "
+        + "; ".join(panels)
+        + "."
+    )
+    return describe(fig, alt)
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -191,7 +211,18 @@ def weight_change_figure(results: Sequence[nm.Result]) -> Figure:
     parts = [f"{n} of {size} at {run_label(r).split(',')[0]}" for n, r in
              zip(counts, results, strict=True)]  # fmt: skip
     fig.suptitle("Cheese-cell weights that training moved at all: " + "; ".join(parts))
-    return fig
+    moved = [
+        (run_label(r), CHANNEL_LABELS[c], int((m[c] > 1e-6).sum()), float(m[c].max()))
+        for r, m in zip(results, maps, strict=True)
+        for c in nm.CHANNELS
+    ]
+    alt = (
+        "Heat maps of how far training moved the first-layer weights of each input cell, "
+        "for the walls, the agent's cell and the cheese's cell, one row per run. "
+        f"Cheese-cell weights that moved at all: {'; '.join(parts)}."
+    )
+    data = DataTable(("run", "input", "cells whose weights moved", "largest move"), tuple(moved))
+    return describe(fig, alt, data)
 
 
 def sweep_figure(results: Sequence[nm.Result]) -> Figure:
@@ -202,11 +233,12 @@ def sweep_figure(results: Sequence[nm.Result]) -> Figure:
     """
     fig = Figure(figsize=(6.4, 4.2), layout="constrained")
     ax = fig.subplots()
+    curves = {}
     for measure, label, role, marker in (
         ("true_goal_rate", "reached the cheese (true goal)", "true_goal", "o"),
         ("proxy_rate", "corner first, before any cheese", "proxy", "s"),
     ):
-        curve = by_setting(results, lambda r: r.config.alpha, nm.summary, measure)
+        curve = curves[measure] = by_setting(results, lambda r: r.config.alpha, nm.summary, measure)
         x = curve["values"]
         ax.fill_between(x, curve["low"], curve["high"], color=color(role), alpha=0.2, lw=0)
         ax.plot(x, curve["mean"], marker=marker, color=color(role), lw=2, label=label)
@@ -219,7 +251,24 @@ def sweep_figure(results: Sequence[nm.Result]) -> Figure:
     ax.legend(fontsize=9, frameon=False)
     seeds = len(results) // len(x)
     ax.set_title(f"The network on test levels ({seeds} seed{'s' if seeds != 1 else ''} each)")
-    return fig
+    cheese, corner = curves["true_goal_rate"], curves["proxy_rate"]
+    points = [
+        f"α = {a:g}: cheese {pct(c)}, corner first {pct(k)}"
+        for a, c, k in zip(cheese["values"], cheese["mean"], corner["mean"], strict=True)
+    ]
+    alt = (
+        f"Line chart of the network's test-level rates against α (mean of {seeds} seeds): "
+        + "; ".join(points)
+        + "."
+    )
+    data = DataTable(
+        ("α", "reached the cheese", "corner first"),
+        tuple(
+            (f"{a:g}", pct(c), pct(k))
+            for a, c, k in zip(cheese["values"], cheese["mean"], corner["mean"], strict=True)
+        ),
+    )
+    return describe(fig, alt, data)
 
 
 # --- the explorer --------------------------------------------------------------------------------
@@ -344,7 +393,7 @@ class NetworkExplorer(SyncsControls, ShowsWidget):
             ),
         }  # fmt: skip
         self._status, self._rates = w.HTML(""), w.HTML("")
-        self._image = w.Image(format="png", layout=w.Layout(max_width="100%", min_width="300px"))
+        self.picture = Picture(max_width="100%", min_width="300px")
         self._sync_widgets()
         for control in self._controls.values():
             control.observe(self._on_widget, names="value")
@@ -354,7 +403,7 @@ class NetworkExplorer(SyncsControls, ShowsWidget):
                 w.HBox([c["alpha"], c["split"]], layout=w.Layout(**ROW_WRAP)),
                 c["level"],
                 self._status,
-                w.HBox([self._image, self._rates], layout=w.Layout(**ROW_WRAP)),
+                w.HBox([self.picture.widget, self._rates], layout=w.Layout(**ROW_WRAP)),
             ]
         )
 
@@ -378,7 +427,13 @@ class NetworkExplorer(SyncsControls, ShowsWidget):
                   title=f"{SPLIT_NAMES[self.split]} {self.level}:\n{outcome}",
                   legend=False)  # fmt: skip
         self._view = {"level": level, "played": played, "outcome": outcome}
-        self._image.value = render_png(self.figure, dpi=80)
+        words = level_words(level.walls[0], level.start[0], level.cheese[0], played.paths[0],
+                            outcome=f"the network {outcome}")  # fmt: skip
+        alt = (
+            f"{SPLIT_NAMES[self.split]} {self.level} for the network trained at "
+            f"{run_label(self.result)}: {words}. {self._rates_text().splitlines()[1]}"
+        )
+        self.picture.show(render_png(self.figure, dpi=80), alt)
         self._rates.value = html.escape(self._rates_text()).replace("\n", "<br>")
         self.redraws += 1
 

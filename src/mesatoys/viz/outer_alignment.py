@@ -32,7 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.checks import check_seed
-from mesatoys.display import ShowsWidget, SyncsControls, readable, render_png
+from mesatoys.display import DataTable, ShowsWidget, SyncsControls, describe, render_png
 from mesatoys.envs.boat_race import (
     ARROWS,
     REWARDS,
@@ -43,8 +43,9 @@ from mesatoys.envs.boat_race import (
     render_ascii,
 )
 from mesatoys.experiments import specification_gaming as sg
-from mesatoys.viz.axes import frame_grid
+from mesatoys.viz.axes import cell_words, frame_grid
 from mesatoys.viz.palette import OKABE_ITO
+from mesatoys.viz.picture import Picture
 
 #: Colour of each agent in every figure of this notebook (Okabe-Ito).
 AGENT_COLORS = {
@@ -131,6 +132,32 @@ def _draw_route(ax: Axes, track: Track, cells: np.ndarray) -> None:
             )  # fmt: skip
 
 
+def track_words(track: Track) -> str:
+    """The track in words: its size, its checkpoints and its start line."""
+    r, c = track.cells[0]
+    return (
+        f"a track of {track.side} cells a side ({track.length} water cells in a ring round an "
+        f"island), one checkpoint per side that pays when entered in its arrow's direction, and "
+        f"the start and finish line at {cell_words((r, c), track.grid_size)}"
+    )
+
+
+def route_words(track: Track, cells: np.ndarray) -> str:
+    """A boat's route in words: how many moves, and the one it repeats most."""
+    cells = np.asarray(cells)
+    moves = Counter((int(a), int(b)) for a, b in zip(cells[:-1], cells[1:], strict=True) if a != b)
+    total = sum(moves.values())
+    if not moves:
+        return "the boat never moves"
+    (a, b), count = moves.most_common(1)[0]
+    size = track.grid_size
+    return (
+        f"the boat makes {_plural(total, 'move')} between {len(moves)} different pairs of cells; "
+        f"the most repeated, {_plural(count, 'time')}, goes from "
+        f"{cell_words(track.cells[a], size)} to {cell_words(track.cells[b], size)}"
+    )
+
+
 def _track_legend(fig: Figure) -> None:
     """A key to the track pictures, under the figure."""
     handles = [
@@ -165,24 +192,32 @@ def race_figure(result: sg.Result, agent: str = "planner", seed: int = 0) -> Fig
         raise ValueError(f"agent must be one of {sg.AGENTS}, got {agent!r}")
     fig = Figure(figsize=(8.6, 4.9), layout="constrained")
     axes = fig.subplots(1, 2)
-    numbers = []
+    numbers, said = [], []
     for k, (ax, reward) in enumerate(zip(axes, REWARDS, strict=True)):
         rng = np.random.default_rng([check_seed(seed), k])
         episode = _route(result, agent, reward, rng)
         points, done = int(episode.returns[0]), int(episode.laps[0])
         numbers.append((points, done))
+        said.append(
+            f"{REWARD_TITLES[reward]}: {_plural(points, 'point')}, {_plural(done, 'lap')}; "
+            f"{route_words(result.track, episode.cells[0])}"
+        )
         title = f"{REWARD_TITLES[reward]}:\n{_plural(points, 'point')}, {_plural(done, 'lap')}"
         draw_track(ax, result.track, episode.cells[0], title=title)
     steps = result.config.episode_limit
     (p0, l0), (p1, l1) = numbers
-    fig.suptitle(
+    title = (
         f"The {sg.AGENT_LABELS[agent].split(':')[0].split(' (')[0]} over {steps} steps: "
         f"{_plural(p0, 'point')} and {_plural(l0, 'lap')} with the checkpoint reward, "
-        f"{_plural(l1, 'lap')} with the fixed one",
-        fontsize=11,
+        f"{_plural(l1, 'lap')} with the fixed one"
     )
+    fig.suptitle(title, fontsize=11)
     _track_legend(fig)
-    return readable(fig)
+    alt = (
+        f"Two pictures of {track_words(result.track)}, with the boat's route under the "
+        f"checkpoint reward (left) and the fixed reward (right). {title}. {'. '.join(said)}."
+    )
+    return describe(fig, alt=alt)
 
 
 # --- both numbers side by side ------------------------------------------------------------------
@@ -288,8 +323,25 @@ def scores_figure(results: sg.Result | Sequence[sg.Result]) -> Figure:
         ax.margins(y=0.15)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
-    fig.suptitle(_scores_title(runs))
-    return readable(fig)
+    title = _scores_title(runs)
+    fig.suptitle(title)
+    stats = sg.summary(runs)
+    alt = (
+        f"Two grouped bar charts, one group per reward ({_seeds_label(runs)}): left, the "
+        f"specified return per episode of each agent, with each reward's best possible return "
+        f"dotted ({', '.join(f'{runs[0].best_return[w]}' for w in REWARDS)}); right, the laps "
+        f"they complete. {' '.join(title.split())}."
+    )
+    data = DataTable(
+        ("reward", "agent", "specified return per episode (mean)", "laps per episode (mean)"),
+        tuple(
+            (sg.REWARD_LABELS[w], sg.AGENT_LABELS[agent],
+             *(stats[sg.summary_key(agent, w, m)]["mean"] for m in ("specified_return", "laps")))
+            for w in REWARDS
+            for agent in sg.AGENTS
+        ),
+    )  # fmt: skip
+    return describe(fig, alt=alt, data=data)
 
 
 def _scores_title(runs: Sequence[sg.Result]) -> str:
@@ -337,12 +389,31 @@ def track_size_figure(comparison: sg.TrackSizeComparison) -> Figure:
     ax.legend(fontsize=9, frameon=False, loc="upper right")
     tied = sides[np.isclose(per_step["planner"], per_step["intended"])]
     where = f"only at side {', '.join(str(s) for s in tied)}" if len(tied) else "on no track"
-    ax.set_title(
+    title = (
         f"Racing earns as much checkpoint reward as dithering {where};\n"
-        "the bigger the track, the more dithering pays",
-        fontsize=10,
+        "the bigger the track, the more dithering pays"
     )
-    return readable(fig)
+    ax.set_title(title, fontsize=10)
+
+    def listed(agent: str) -> str:
+        return ", ".join(f"{v:.2f}" for v in per_step[agent])
+
+    alt = (
+        f"Line chart of the checkpoint reward per step against the side of the track "
+        f"({', '.join(str(s) for s in sides)} cells): the planner, which optimizes it, and "
+        f"the intended boat, which races clockwise. {' '.join(title.split())}: the planner "
+        f"earns {listed('planner')} per step, racing {listed('intended')}."
+    )
+    data = DataTable(
+        ("side of the track", "cells in one lap", "planner: reward per step",
+         "intended: reward per step"),
+        tuple(
+            (int(side), 4 * (int(side) - 1), float(per_step["planner"][k]),
+             float(per_step["intended"][k]))
+            for k, side in enumerate(sides)
+        ),
+    )  # fmt: skip
+    return describe(fig, alt=alt, data=data)
 
 
 # --- an explorer of the toy ---------------------------------------------------------------------
@@ -362,6 +433,7 @@ class BoatRaceExplorer(SyncsControls, ShowsWidget):
     Attributes:
         widget: The ipywidgets container to display.
         figure: The figure of the track.
+        picture: The figure as shown: its PNG bytes and their text alternative.
         redraws: How many times the view has been redrawn.
     """
 
@@ -422,8 +494,14 @@ class BoatRaceExplorer(SyncsControls, ShowsWidget):
         )
         draw_track(self._ax, track, episode.cells[0], title=title)
         self._view = {"track": track, "episode": episode, "limit": limit}
-        if hasattr(self, "_image"):
-            self._image.value = render_png(self.figure, dpi=80)
+        if hasattr(self, "picture"):
+            alt = (
+                f"{track_words(track)[0].upper()}{track_words(track)[1:]}, under the "
+                f"{REWARD_TITLES[self.reward].lower()}, with the {self.agent} boat's route over "
+                f"{limit} steps: {_plural(points, 'point')}, {_plural(done, 'lap')}; "
+                f"{route_words(track, episode.cells[0])}."
+            )
+            self.picture.show(render_png(self.figure, dpi=80), alt)
             self._numbers.value = html.escape(self._numbers_text()).replace("\n", "<br>")
         self.redraws += 1
 
@@ -455,14 +533,14 @@ class BoatRaceExplorer(SyncsControls, ShowsWidget):
                 description="boat", style={**style, "button_width": "220px"},
             ),
         }  # fmt: skip
-        self._image = w.Image(format="png")
+        self.picture = Picture()
         self._numbers = w.HTML("")
         self._sync_widgets()
         for control in self._controls.values():
             control.observe(self._on_widget, names="value")
         c = self._controls
         self.widget = w.VBox(
-            [c["reward"], c["agent"], c["side"], w.HBox([self._image, self._numbers])]
+            [c["reward"], c["agent"], c["side"], w.HBox([self.picture.widget, self._numbers])]
         )
 
     def _sync_widgets(self) -> None:
@@ -507,7 +585,9 @@ __all__ = [
     "draw_track",
     "race_figure",
     "render_png",
+    "route_words",
     "scores_figure",
     "scores_table",
     "track_size_figure",
+    "track_words",
 ]

@@ -26,9 +26,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mesatoys.display import readable
+from mesatoys.display import DataTable, describe
 from mesatoys.experiments import reasoning_gap as rg
 from mesatoys.viz.palette import OKABE_ITO
+from mesatoys.viz.picture import spread
 
 #: Colour of each measure in every figure of this toy.
 MEASURE_COLORS = {
@@ -89,8 +90,23 @@ def comparison_figure(comparison: rg.Comparison) -> Figure:
         ax.set_ylabel(ylabel)
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=8, frameon=False, loc="upper right", ncol=2)
-    fig.suptitle(_comparison_title(comparison), fontsize=11)
-    return readable(fig)
+    title = _comparison_title(comparison)
+    fig.suptitle(title, fontsize=11)
+    shown = ("unwatched_shortcut_rate", "hidden_shortcut_rate", "faithfulness")
+    alt = (
+        f"Two bar charts over the four ways of overseeing plans ({', '.join(comparison.labels)}), "
+        f"means over {len(comparison.seeds)} seeds: left, the shares of unwatched episodes with "
+        f"the shortcut and with a hidden shortcut (the plan said safe); right, faithfulness, the "
+        f"share of all episodes whose action matches the stated plan. {' '.join(title.split())}."
+    )
+    data = DataTable(
+        ("oversight of plans", *(f"{MEASURE_LABELS[m]}, mean" for m in shown)),
+        tuple(
+            (label, *(float(comparison.values[m][i].mean()) for m in shown))
+            for i, label in enumerate(comparison.labels)
+        ),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 def _comparison_title(comparison: rg.Comparison) -> str:
@@ -184,14 +200,27 @@ def curves_figure(result: rg.Result) -> Figure:
     ax.legend(fontsize=8, frameon=False, loc="center right")
     cfg = result.config
     reached = _generations_to(result.curves["hidden_shortcut_rate"], best.hidden_shortcut_rate)
-    ax.set_title(
+    title = (
         f"Monitor penalty {cfg.monitor_penalty:g}, consistency penalty "
         f"{cfg.consistency_penalty:g}:\nthe payoff table's optimum hides the shortcut in "
         f"{best.hidden_shortcut_rate:.0%} of unwatched episodes;\nevolution strategies "
-        f"end at {result.hidden_shortcut_rate:.0%} of them ({reached})",
-        fontsize=9,
+        f"end at {result.hidden_shortcut_rate:.0%} of them ({reached})"
     )
-    return readable(fig)
+    ax.set_title(title, fontsize=9)
+    n = len(result.curves[CURVE_MEASURES[0]])
+    ends = "; ".join(
+        f"{MEASURE_LABELS[m]} {result.curves[m][-1]:.0%} (optimum {getattr(best, m):.0%})"
+        for m in CURVE_MEASURES
+    )
+    alt = (
+        f"Line chart of one run's behaviour after each of {n - 1} generations of evolution "
+        f"strategies, with the closed-form optimum's rates dotted. {' '.join(title.split())}. "
+        f"At the end: {ends}."
+    )
+    rows = [(g, *(float(result.curves[m][g]) for m in CURVE_MEASURES)) for g in spread(n, most=29)]
+    rows.append(("closed-form optimum", *(round(getattr(best, m), 4) for m in CURVE_MEASURES)))
+    data = DataTable(("generation", *(MEASURE_LABELS[m] for m in CURVE_MEASURES)), tuple(rows))
+    return describe(fig, alt=alt, data=data)
 
 
 def _generations_to(curve: np.ndarray, target: float, tolerance: float = 0.05) -> str:
@@ -265,8 +294,23 @@ def sweep_figure(results: Sequence[rg.Result], name: str) -> Figure:
     ax.legend(fontsize=8, frameon=False, loc="center right")
     hidden = np.array([np.mean(v["hidden_shortcut_rate"]) > 0.5 for v in values])
     n_seeds = len(values[0]["hidden_shortcut_rate"])
-    ax.set_title(_sweep_title(name, grid, hidden, n_seeds), fontsize=10)
-    return readable(fig)
+    title = _sweep_title(name, grid, hidden, n_seeds)
+    ax.set_title(title, fontsize=10)
+    measures = ("unwatched_shortcut_rate", "hidden_shortcut_rate")
+    means = {m: [float(np.mean(v[m])) for v in values] for m in measures}
+    label = name.replace("_", " ")
+    alt = (
+        f"Line chart of the share of unwatched episodes with the shortcut, all of them and "
+        f"hidden ones, as the {label} varies ({', '.join(f'{g:g}' for g in grid)}). "
+        f"{' '.join(title.split())}: hidden "
+        f"{', '.join(f'{x:.0%}' for x in means['hidden_shortcut_rate'])}; all "
+        f"{', '.join(f'{x:.0%}' for x in means['unwatched_shortcut_rate'])}."
+    )
+    data = DataTable(
+        (label, *(f"{MEASURE_LABELS[m]}, mean" for m in measures)),
+        tuple((float(g), *(means[m][k] for m in measures)) for k, g in enumerate(grid)),
+    )
+    return describe(fig, alt=alt, data=data)
 
 
 def _by_setting(results: Sequence[rg.Result], name: str) -> tuple[np.ndarray, list[dict]]:

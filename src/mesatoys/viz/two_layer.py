@@ -43,9 +43,10 @@ from mesatoys.agents.planner import utility_map, value_iteration_trace
 from mesatoys.display import (
     ROW_WRAP,
     BlitRenderer,
+    DataTable,
     ShowsWidget,
     SyncsControls,
-    readable,
+    describe,
     slider_look,
 )
 from mesatoys.envs.features import (
@@ -57,8 +58,15 @@ from mesatoys.envs.features import (
 )
 from mesatoys.envs.maze import UNREACHABLE, LevelBatch, distance_maps
 from mesatoys.experiments import goal_misgeneralization as gm
-from mesatoys.viz.maze_plots import FEATURE_LABELS, outcome_text, trim_path
+from mesatoys.viz.maze_plots import (
+    FEATURE_LABELS,
+    level_words,
+    outcome_text,
+    trim_path,
+    weights_words,
+)
 from mesatoys.viz.palette import FEATURE_COLORS, OKABE_ITO, color
+from mesatoys.viz.picture import Picture, spread
 
 #: Panels per row of the sweep strip: three keep it within the notebook column.
 STRIP_COLUMNS = 3
@@ -526,6 +534,59 @@ def _state_title(canvas: TwoLoopCanvas, plan: InnerPlan, sweep: int) -> str:
     )
 
 
+def plan_words(plan: InnerPlan, sweep: int) -> str:
+    """One value map of the inner loop in words.
+
+    The level, how far the value has spread after ``sweep``, and (once the plan is
+    complete) what the planner then did.
+    """
+    level, value = plan.level, plan.values[sweep]
+    walls = level.walls[0]
+    done = sweep == plan.sweeps
+    where = level_words(walls, level.start[0], level.cheese[0], plan.route if done else None,
+                        plan.outcome if done else None)  # fmt: skip
+    valued = int((value > 0).sum())
+    state = (
+        f"converged after {plan.sweeps} sweep{'s' * (plan.sweeps != 1)}"
+        if done
+        else f"after sweep {sweep} of {plan.sweeps}"
+    )
+    top = f", up to {value.max():.2f}" if valued else ""
+    return (
+        f"{SPLITS[plan.split]} {plan.index} ({level.size} x {level.size} maze, "
+        f"{plan.cheese_phrase()}), {state}: {valued} of {int((~walls).sum())} open cells have "
+        f"a value{top}; {where}"
+    )
+
+
+def _canvas_alt(canvas: TwoLoopCanvas, plan: InnerPlan, sweep: int, title: str) -> str:
+    """What the two-loop figure shows, with its numbers."""
+    scores, own, g = canvas.scores, canvas.own, plan.generation
+    weights = dict(zip(FEATURE_NAMES, plan.weights, strict=True))
+    return (
+        f"Left, the outer loop over {len(own) - 1} generations of evolution strategies: its "
+        f"score goes from {scores[0]:.2f} to {scores[-1]:.2f} and the weights' own return on "
+        f"all training levels from {own[0]:.2f} to {own[-1]:.2f} (best possible "
+        f"{canvas.best:.2f}); marked at generation {g}, whose weights are "
+        f"{weights_words(weights)}. Right, the inner loop: generation {g}'s value map on "
+        f"{plan_words(plan, sweep)}. {title.rstrip('.')}."
+    )
+
+
+def _outer_data(canvas: TwoLoopCanvas) -> DataTable:
+    """The outer loop's record, every 1st, 2nd, 5th... generation."""
+    scores, own, weights = canvas.scores, canvas.own, canvas.result.training_weights
+    return DataTable(
+        ("generation", "ES score", "own return",
+         *(f"{FEATURE_LABELS[n]} weight" for n in FEATURE_NAMES)),
+        tuple(
+            (g, float(scores[g]) if g < len(scores) else "not scored", float(own[g]),
+             *(float(w) for w in weights[g]))
+            for g in spread(len(own))
+        ),
+    )  # fmt: skip
+
+
 def two_loops_figure(
     result: gm.Result,
     generation: int | None = None,
@@ -561,8 +622,11 @@ def two_loops_figure(
         else f"the weights end at {canvas.own[-1]:.2f} of a possible {canvas.best:.2f}"
     )
     inner = f"generation {plan.generation}'s planner converges in {plan.sweeps} sweeps here"
-    canvas.show(plan, sweep, title=f"Outer loop: {outer}. Inner loop: {inner}.")
-    return readable(canvas.figure)
+    title = f"Outer loop: {outer}. Inner loop: {inner}."
+    canvas.show(plan, sweep, title=title)
+    return describe(
+        canvas.figure, alt=_canvas_alt(canvas, plan, sweep, title), data=_outer_data(canvas)
+    )
 
 
 def sweep_strip_figure(
@@ -623,7 +687,15 @@ def sweep_strip_figure(
         )
     title = f"Value iteration reaches one step further per sweep: {finding}"
     fig.suptitle(textwrap.fill(title, width=16 * cols + 12), fontsize=10)  # within the figure
-    return readable(fig)
+    walls = plan.level.walls[0]
+    counts = ", ".join(f"{int((plan.values[s] > 0).sum())} after sweep {s}" for s in shown)
+    alt = (
+        f"{len(shown)} value maps of generation {generation}'s planner on {where} "
+        f"({plan.level.size} x {plan.level.size} maze, {plan.cheese_phrase()}): "
+        f"{level_words(walls, plan.level.start[0], plan.level.cheese[0])}. Of its "
+        f"{int((~walls).sum())} open cells, {counts} have a value. {title}."
+    )
+    return describe(fig, alt=alt)
 
 
 def first_plans_figure(
@@ -666,12 +738,18 @@ def first_plans_figure(
         if "changed" not in h.get_label()
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
-    fig.suptitle(
+    title = (
         f"Generation {generation}'s planner, first plan: the value spreads from what its "
-        "weights value, wherever the cheese is",
-        fontsize=10,
+        "weights value, wherever the cheese is"
     )
-    return readable(fig)
+    fig.suptitle(title, fontsize=10)
+    weights = dict(zip(FEATURE_NAMES, plans[0].weights, strict=True))
+    alt = (
+        f"Two value maps of generation {generation}'s first plan (weights "
+        f"{weights_words(weights)}). Left, {plan_words(plans[0], plans[0].sweeps)}. Right, "
+        f"{plan_words(plans[1], plans[1].sweeps)}. {title}."
+    )
+    return describe(fig, alt=alt)
 
 
 # --- the stepper ------------------------------------------------------------------------------
@@ -693,6 +771,7 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
     Attributes:
         widget: The ipywidgets container to display.
         figure: The matplotlib figure.
+        picture: The figure as shown: its PNG bytes and their text alternative.
         redraws: How many times the view has been redrawn.
     """
 
@@ -812,7 +891,7 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
         }  # fmt: skip
         self._play = w.Play(interval=350, step=1, description="play the sweeps")
         w.jslink((self._play, "value"), (self._controls["sweep"], "value"))
-        self._image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.picture = Picture(max_width="100%")
         self._caption = w.HTML("")
         self._sync_widgets()
         for control in self._controls.values():
@@ -823,7 +902,7 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
                 c["generation"],
                 w.HBox([c["sweep"], self._play], layout=w.Layout(**ROW_WRAP)),
                 w.HBox([c["split"], c["index"]], layout=w.Layout(**ROW_WRAP)),
-                self._image,
+                self.picture.widget,
                 self._caption,
             ]
         )
@@ -849,8 +928,12 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
     # --- drawing -------------------------------------------------------------------------------
 
     def _redraw(self) -> None:
-        self.canvas.show(self.plan, self.sweep)
-        self._image.value = self._renderer.render()
+        plan = self.plan
+        self.canvas.show(plan, self.sweep)
+        title = _state_title(self.canvas, plan, self.sweep)
+        self.picture.show(
+            self._renderer.render(), _canvas_alt(self.canvas, plan, self.sweep, title)
+        )
         self._caption.value = html.escape(self._caption_text()).replace("\n", "<br>")
         self.redraws += 1
 
@@ -906,6 +989,7 @@ __all__ = [
     "history_table",
     "inner_plan",
     "n_generations",
+    "plan_words",
     "sweep_strip_figure",
     "two_loops_figure",
     "value_scale",
