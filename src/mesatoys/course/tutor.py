@@ -599,16 +599,15 @@ class Tutor(ShowsWidget):
             )
         scores = self._scores(groups)
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:CANDIDATES]
-        covering = [i for i in order if self.coverage(groups, i) >= self.threshold]
+        shares = {i: self.coverage(groups, i) for i in order}
+        covering = [i for i in order if shares[i] >= self.threshold]
         best = self._choose(question, groups, covering) if covering else order[0]
-        passage = self.passages[best]
+        passage, share, where = self.passages[best], shares[best], self.where(self.passages[best])
         matched = any(g.found_in(self._present[best]) for g in groups)
-        share = self.coverage(groups, best)
         if not matched:
             text = f"{_not_covered_line(False)} {_topics_line()}"
             return Answer(question, text, None, None, False, coverage=0.0)
         if share < self.threshold:
-            where = self.where(passage)
             text = (
                 f"{NOT_COVERED} The closest topic it does cover: {_md_link(where, passage.link)}."
             )
@@ -629,14 +628,14 @@ class Tutor(ShowsWidget):
         text = self.compose(question, groups, best)
         return Answer(
             question,
-            f"{text}\n\nRead more: {_md_link(self.where(passage), passage.link)}",
+            f"{text}\n\nRead more: {_md_link(where, passage.link)}",
             passage.notebook,
             passage.section,
             True,
             text,
             passage.link,
             share,
-            where=self.where(passage),
+            where=where,
         )
 
     def _choose(self, question: str, groups: list[Group], covering: list[int]) -> int:

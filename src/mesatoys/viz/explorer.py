@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from mesatoys.checks import check_seed
+from mesatoys.checks import check_choice, check_seed
 from mesatoys.display import ROW_WRAP, ShowsWidget, SyncsControls, alt_text, slider_look
 from mesatoys.experiments import goal_misgeneralization as gm
 from mesatoys.viz.maze_plots import (
@@ -201,7 +201,7 @@ class GoalMisgeneralizationExplorer(SyncsControls, ShowsWidget):
         new = {
             "alpha": self.alpha if alpha is _UNSET else self._check_alpha(alpha),
             "seed": self.seed if seed is _UNSET else self._check_seed(seed),
-            "split": self.split if split is _UNSET else _check_split(split),
+            "split": self.split if split is _UNSET else check_choice("split", split, SPLIT_NAMES),
             "bias": self.bias if bias is _UNSET else _check_bias(bias),
         }
         if level is _UNSET:
@@ -438,12 +438,6 @@ def _check_seeds(seeds: Iterable[int]) -> tuple[int, ...]:
     if not values or len(set(values)) != len(values):
         raise ValueError(f"seeds must be a non-empty list without repeats, got {seeds!r}")
     return values
-
-
-def _check_split(split: object) -> str:
-    if split not in SPLIT_NAMES:
-        raise ValueError(f"split must be one of {list(SPLIT_NAMES)}, got {split!r}")
-    return str(split)
 
 
 def _check_bias(bias: object) -> str | None:

@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from mesatoys.agents.policy_gradient import Rollout
-from mesatoys.checks import check_seed
+from mesatoys.checks import check_choice, check_seed
 from mesatoys.display import (
     ROW_WRAP,
     DataTable,
@@ -65,8 +65,7 @@ def play_one(result: nm.Result, split: str, index: int) -> tuple[LevelBatch, Rol
     Raises:
         ValueError: On an unknown split or an index out of range.
     """
-    if split not in SPLIT_NAMES:
-        raise ValueError(f"split must be one of {list(SPLIT_NAMES)}, got {split!r}")
+    check_choice("split", split, SPLIT_NAMES)
     levels = result.test_levels if split == "test" else result.train_levels
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
         raise ValueError(f"index must be an integer, got {index!r}")
@@ -352,7 +351,7 @@ class NetworkExplorer(SyncsControls, ShowsWidget):
             ValueError: Naming the argument and what is allowed; nothing changes.
         """
         new_alpha = self.alpha if alpha is _UNSET else self._check_alpha(alpha)
-        new_split = self.split if split is _UNSET else _check_split(split)
+        new_split = self.split if split is _UNSET else check_choice("split", split, SPLIT_NAMES)
         new_level = self.level if level is _UNSET else self._check_level(level)
         self.alpha, self.split, self.level = new_alpha, new_split, new_level
         self._sync_widgets()
@@ -474,12 +473,6 @@ def _check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
     if not values or len(set(values)) != len(values) or not all(0 <= a <= 1 for a in values):
         raise ValueError(f"alphas must be distinct numbers in [0, 1], got {alphas!r}")
     return values
-
-
-def _check_split(split: object) -> str:
-    if split not in SPLIT_NAMES:
-        raise ValueError(f"split must be one of {list(SPLIT_NAMES)}, got {split!r}")
-    return str(split)
 
 
 __all__ = [

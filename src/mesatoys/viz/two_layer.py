@@ -40,6 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from mesatoys.agents.planner import utility_map, value_iteration_trace
+from mesatoys.checks import check_choice
 from mesatoys.display import (
     ROW_WRAP,
     BlitRenderer,
@@ -93,12 +94,6 @@ def _check_int(name: str, value: object, low: int, high: int, where: str = "") -
     if not ok or not low <= int(value) <= high:
         raise ValueError(f"{name} must be an integer in [{low}, {high}]{where}, got {value!r}")
     return int(value)
-
-
-def _check_split(split: object) -> str:
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
-    return str(split)
 
 
 def n_generations(result: gm.Result) -> int:
@@ -274,7 +269,7 @@ def inner_plan(
         ValueError: Naming the argument that is out of range.
     """
     generation = _check_int("generation", generation, 0, n_generations(result))
-    split = _check_split(split)
+    split = check_choice("split", split, SPLITS)
     levels = _levels(result, split)
     index = _check_int("index", index, 0, len(levels) - 1, f" for the {split} split")
     level = levels[index]
@@ -794,7 +789,7 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
             self.figure, self.canvas.moving_artists, self.canvas.pinned_artists, dpi=72
         )
         self.generation = n_generations(result) if generation is None else generation
-        self.split, self.index = _check_split(split), index
+        self.split, self.index = check_choice("split", split, SPLITS), index
         self.sweep = self.plan.sweeps
         self.redraws = 0
         self._build_widgets()
@@ -840,7 +835,7 @@ class TwoLoopStepper(SyncsControls, ShowsWidget):
         Raises:
             ValueError: Naming the argument and what is allowed; nothing changes.
         """
-        new_split = self.split if split is _UNSET else _check_split(split)
+        new_split = self.split if split is _UNSET else check_choice("split", split, SPLITS)
         if index is _UNSET:
             index = self.index if self.index < self.n_levels(new_split) else 0
         new_index = _check_int(
